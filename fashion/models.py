@@ -1,0 +1,57 @@
+"""Build the study's dense classifiers from explicit arguments."""
+
+from fashion.errors import PipelineError
+from fashion.tensorflow_setup import keras
+
+# Raw pixels are restored inside the model, so every saved model takes the same
+# [0, 1] input and the evaluate stage treats all models alike.
+INPUT_SCALE = {"unit": 1.0, "raw": 255.0}
+
+
+def build_dense_model(
+    hidden_units: tuple[int, ...],
+    activation: str,
+    input_scaling: str,
+    image_size: int,
+    classes: int,
+    name: str = "dense",
+) -> keras.Model:
+    """Flatten -> Dense(units, activation) for each hidden layer -> Dense(classes, softmax).
+
+    `input_scaling="raw"` multiplies the [0, 1] input by 255 first, which
+    reproduces the study's network trained on unnormalized 0-255 pixels.
+    """
+    inputs = keras.Input(shape=(image_size, image_size), name="image")
+    features = keras.layers.Flatten(name="flatten")(inputs)
+    scale = INPUT_SCALE[input_scaling]
+    if scale != 1.0:
+        features = keras.layers.Rescaling(scale, name="raw_pixels")(features)
+    for index, units in enumerate(hidden_units, start=1):
+        features = keras.layers.Dense(units, activation=activation, name=f"hidden_{index}")(features)
+    outputs = keras.layers.Dense(classes, activation="softmax", name="probabilities")(features)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def make_optimizer(optimizer: str, learning_rate: float) -> keras.optimizers.Optimizer:
+    """The named Keras optimizer with the given learning rate."""
+    optimizers = {
+        "adam": keras.optimizers.Adam,
+        "sgd": keras.optimizers.SGD,
+        "rmsprop": keras.optimizers.RMSprop,
+    }
+    if optimizer not in optimizers:
+        raise PipelineError(f"Unknown optimizer '{optimizer}'; use one of {', '.join(optimizers)}.")
+    return optimizers[optimizer](learning_rate=learning_rate)
+
+
+def compile_classifier(model: keras.Model, optimizer: str, learning_rate: float) -> None:
+    """Compile with the study's loss and metric.
+
+    The model ends in softmax, so the loss takes probabilities
+    (`from_logits=False`), the mistake a related example project made.
+    """
+    model.compile(
+        optimizer=make_optimizer(optimizer, learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=False),
+        metrics=["accuracy"],
+    )

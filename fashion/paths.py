@@ -1,0 +1,51 @@
+"""Every path the pipeline reads or writes, declared once.
+
+`dvc.yaml` names the same paths; `tests/test_dvc_yaml.py` checks that the two
+agree, so a rename here that is not made there fails the test suite.
+All paths are relative to the repository root, where DVC runs each stage.
+"""
+
+from pathlib import Path
+
+PARAMS_FILE = Path("params.yaml")
+
+RAW_DIR = Path("data/raw")
+PROCESSED_DIR = Path("data/processed")
+MODELS_DIR = Path("models")
+METRICS_DIR = Path("metrics")
+PLOTS_DIR = Path("plots")
+
+DATA_METRICS_FILE = METRICS_DIR / "data.json"
+LR_FIND_METRICS_FILE = METRICS_DIR / "lr_find.json"
+TRAIN_METRICS_DIR = METRICS_DIR / "train"
+TEST_METRICS_DIR = METRICS_DIR / "test"
+
+LR_FIND_PLOT_FILE = PLOTS_DIR / "lr_find.csv"
+LR_FIND_FIGURE_FILE = PLOTS_DIR / "lr_find.png"
+HISTORY_DIR = PLOTS_DIR / "history"
+LEARNING_CURVES_FILE = PLOTS_DIR / "learning_curves.csv"
+LEARNING_CURVES_FIGURE_FILE = PLOTS_DIR / "learning_curves.png"
+CONFUSION_DIR = PLOTS_DIR / "confusion"
+CONFUSION_FIGURE_DIR = PLOTS_DIR / "confusion_heatmap"
+PREDICTIONS_FIGURE_DIR = PLOTS_DIR / "predictions"
+PER_CLASS_DIR = PLOTS_DIR / "per_class"
+
+
+def model_file(model_name: str) -> Path:
+    """Where the train stage saves the Keras model called `model_name`."""
+    return MODELS_DIR / f"{model_name}.keras"
+
+
+def history_file(model_name: str) -> Path:
+    """The per-epoch training history of one model, a DVC plot file."""
+    return HISTORY_DIR / f"{model_name}.csv"
+
+
+def train_metrics_file(model_name: str) -> Path:
+    """Final training and validation metrics of one model."""
+    return TRAIN_METRICS_DIR / f"{model_name}.json"
+
+
+def test_metrics_file(model_name: str) -> Path:
+    """Test-set metrics of one model, written by evaluate alone."""
+    return TEST_METRICS_DIR / f"{model_name}.json"

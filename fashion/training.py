@@ -1,0 +1,87 @@
+"""Train a compiled model, with a progress bar and a stop on divergence."""
+
+import math
+
+import numpy as np
+from tqdm import tqdm
+
+from fashion.errors import PipelineError
+from fashion.history import KERAS_HISTORY_KEYS
+from fashion.tensorflow_setup import keras
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """A tqdm bar over epochs that shows the latest losses and accuracies."""
+
+    def __init__(self, epochs: int, description: str):
+        super().__init__()
+        self.epochs = epochs
+        self.description = description
+        self.bar = None
+
+    def on_train_begin(self, logs=None):
+        self.bar = tqdm(total=self.epochs, desc=self.description, unit="epoch")
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        self.bar.set_postfix({key: f"{logs[key]:.4f}" for key in ("loss", "accuracy", "val_accuracy") if key in logs})
+        self.bar.update(1)
+
+    def on_train_end(self, logs=None):
+        self.bar.close()
+
+
+class StopOnDivergence(keras.callbacks.Callback):
+    """Stop training at the first batch whose loss is NaN or infinite.
+
+    Keras's `TerminateOnNaN` stops too, but does not say when; we keep the
+    epoch so the stage can report it.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.epoch = 0
+        self.diverged_epoch = None
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.diverged_epoch = self.epoch + 1
+            self.model.stop_training = True
+
+
+def fit(
+    model: keras.Model,
+    training: tuple[np.ndarray, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray],
+    epochs: int,
+    batch_size: int,
+    description: str,
+    callbacks: tuple = (),
+    stop_on_divergence: bool = True,
+) -> dict[str, list[float]]:
+    """Fit `model` and return its per-epoch history (Keras's keys).
+
+    With `stop_on_divergence`, a non-finite loss raises `PipelineError` naming
+    the model and the epoch, before anything is saved.
+    """
+    divergence = StopOnDivergence()
+    history = model.fit(
+        *training,
+        validation_data=validation,
+        epochs=epochs,
+        batch_size=batch_size,
+        shuffle=True,
+        verbose=0,
+        callbacks=[*callbacks, divergence, EpochProgress(epochs, description)],
+    )
+    if stop_on_divergence and divergence.diverged_epoch is not None:
+        raise PipelineError(
+            f"Training of {description} diverged at epoch {divergence.diverged_epoch}: the loss "
+            "became NaN or infinite. Lower its learning rate in params.yaml; no model or "
+            "metrics were written."
+        )
+    return {key: [float(value) for value in history.history[key]] for key in KERAS_HISTORY_KEYS}

@@ -1,0 +1,27 @@
+"""Stage download: fetch the four original gzip files into data/raw/, verified."""
+
+import sys
+
+from fashion import paths
+from fashion.cli import stage_entry_point
+from fashion.dataset import DATASET_FILES
+from fashion.download import download_all
+from fashion.params import load_params, parse_download
+
+
+@stage_entry_point("download")
+def main(argv=None) -> str:
+    params = parse_download(load_params(paths.PARAMS_FILE))
+    sources = download_all(
+        file_names=DATASET_FILES,
+        sha256=params.sha256,
+        mirrors=params.mirrors,
+        destination=paths.RAW_DIR,
+        timeout_seconds=params.timeout_seconds,
+    )
+    used = sorted(set(sources.values()))
+    return f"{len(sources)} files verified in {paths.RAW_DIR}, from {', '.join(used)}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Stage train@<model>: train one model of params.yaml's `models:` mapping."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from fashion import paths
+from fashion.arrays import load_split
+from fashion.atomic import atomic_path, write_json
+from fashion.cli import stage_entry_point
+from fashion.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
+from fashion.errors import PipelineError
+from fashion.history import write_history
+from fashion.params import load_params, parse_model
+
+
+def read_suggested_learning_rate(path: Path) -> float:
+    """The learning rate that the lr_find stage suggested."""
+    try:
+        return float(json.loads(Path(path).read_text())["suggested_learning_rate"])
+    except FileNotFoundError as error:
+        raise PipelineError(f"{path} is missing. Run `dvc repro lr_find` first.") from error
+    except (ValueError, KeyError, TypeError) as error:
+        raise PipelineError(
+            f"{path} holds no valid suggested_learning_rate ({error}). Run `dvc repro lr_find --force`."
+        ) from error
+
+
+def parse_arguments(argv):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", required=True, help="a key of the `models:` mapping in params.yaml")
+    return parser.parse_args(argv)
+
+
+@stage_entry_point("train")
+def main(argv=None) -> str:
+    arguments = parse_arguments(argv)
+    params = parse_model(load_params(paths.PARAMS_FILE), arguments.model)
+    learning_rate = params.learning_rate
+    if learning_rate is None:
+        learning_rate = read_suggested_learning_rate(paths.LR_FIND_METRICS_FILE)
+    training = load_split(paths.PROCESSED_DIR, "train")
+    validation = load_split(paths.PROCESSED_DIR, "validation")
+
+    # TensorFlow loads only after the params and data have been checked.
+    from fashion.models import build_dense_model, compile_classifier
+    from fashion.tensorflow_setup import make_deterministic
+    from fashion.training import fit
+
+    make_deterministic(params.seed)
+    model = build_dense_model(
+        params.hidden_units, params.activation, params.input_scaling, IMAGE_SIZE, NUMBER_OF_CLASSES, name=params.name
+    )
+    compile_classifier(model, params.optimizer, learning_rate)
+    history = fit(model, training, validation, params.epochs, params.batch_size, description=params.name)
+
+    with atomic_path(paths.model_file(params.name)) as temporary:
+        model.save(temporary)
+    write_history(paths.history_file(params.name), history)
+    final = {
+        "training_accuracy": history["accuracy"][-1],
+        "training_loss": history["loss"][-1],
+        "validation_accuracy": history["val_accuracy"][-1],
+        "validation_loss": history["val_loss"][-1],
+        "learning_rate": learning_rate,
+        "epochs": params.epochs,
+        "parameters": model.count_params(),
+    }
+    write_json(paths.train_metrics_file(params.name), final)
+    return f"{params.name}: validation accuracy {final['validation_accuracy']:.4f} after {params.epochs} epochs"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
