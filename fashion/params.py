@@ -103,7 +103,7 @@ def parse_download(raw: dict) -> DownloadParams:
                 f"a URL starting with {', '.join(MIRROR_SCHEMES)}",
                 mirror,
             )
-    checksums = _section(section, "download.sha256", DATASET_FILES, prefix="download.sha256")
+    checksums = _section(section, "sha256", DATASET_FILES, prefix="download.sha256")
     for file_name, digest in checksums.items():
         if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
             raise _invalid(f"download.sha256.{file_name}", "64 lowercase hex digits", digest)

@@ -1,16 +1,37 @@
 """Import TensorFlow quietly and make it deterministic.
 
-Import `keras` and `tensorflow` through this module in the stages that need
-them, so the log level is set before TensorFlow first loads.
+Stages import `keras` and `tensorflow` through this module so that TensorFlow's
+start-up chatter (oneDNN notices, CPU feature notes, and a harmless op-attribute
+mismatch that Keras's NumPy adapter triggers) stays out of the pipeline's log.
+Python exceptions are unaffected: a failed import still raises.
 """
 
+import contextlib
 import os
+import sys
 
-# Hide TensorFlow's C++ start-up chatter (CPU feature notes, oneDNN notice).
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# 3 hides TensorFlow's C++ INFO, WARNING and ERROR log lines; errors that matter
+# reach Python as exceptions.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras
-import tensorflow as tf
+
+@contextlib.contextmanager
+def _silenced_stderr():
+    """Point file descriptor 2 at /dev/null: C++ code logs there before absl starts."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+with _silenced_stderr():
+    import keras
+    import tensorflow as tf
 
 __all__ = ["keras", "make_deterministic", "tf"]
 

@@ -1,0 +1,107 @@
+"""dvc.yaml agrees with the code: deps, params and paths.
+
+A param the code reads but dvc.yaml does not declare, or a module a stage
+imports but does not depend on, would let DVC skip a stage that changed.
+"""
+
+import ast
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+from synthetic import REPOSITORY_ROOT
+
+from fashion import params, paths
+
+DVC_YAML = yaml.safe_load((REPOSITORY_ROOT / "dvc.yaml").read_text())
+STAGES = DVC_YAML["stages"]
+
+
+def stage_definition(name: str) -> dict:
+    return STAGES[name]["do"] if "foreach" in STAGES[name] else STAGES[name]
+
+
+def local_imports(module_path: Path) -> set[str]:
+    """The `fashion` modules a file imports, followed transitively."""
+    found: set[str] = set()
+    pending = [module_path]
+    while pending:
+        tree = ast.parse(pending.pop().read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("fashion"):
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            for name in names:
+                path = REPOSITORY_ROOT / (name.replace(".", "/") + ".py")
+                relative = path.relative_to(REPOSITORY_ROOT).as_posix()
+                if name.startswith("fashion") and path.exists() and relative not in found:
+                    found.add(relative)
+                    pending.append(path)
+    return found
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_every_imported_module_is_a_dependency(stage):
+    definition = stage_definition(stage)
+    script = f"stages/{stage}.py"
+    expected = {script, *local_imports(REPOSITORY_ROOT / script)}
+    declared = {dep for dep in definition["deps"] if dep.endswith(".py")}
+    assert declared == expected
+
+
+def fields(params_class, prefix: str) -> set[str]:
+    return {f"{prefix}.{field.name}" for field in dataclasses.fields(params_class)}
+
+
+def test_declared_params_are_exactly_the_validated_ones():
+    assert set(stage_definition("download")["params"]) == fields(params.DownloadParams, "download")
+    assert set(stage_definition("normalize")["params"]) == fields(params.NormalizeParams, "normalize")
+    assert set(stage_definition("lr_find")["params"]) == fields(params.LrFindParams, "lr_find")
+    assert stage_definition("train")["params"] == ["models.${key}"]
+    assert set(stage_definition("evaluate")["params"]) == {"models"} | fields(params.EvaluateParams, "evaluate")
+
+
+def out_paths(stage: str) -> set[str]:
+    definition = stage_definition(stage)
+    entries = definition.get("outs", []) + definition.get("metrics", [])
+    return {entry if isinstance(entry, str) else next(iter(entry)) for entry in entries}
+
+
+def test_outputs_match_the_paths_module():
+    key = "${key}"
+    assert out_paths("download") == {paths.RAW_DIR.as_posix()}
+    assert out_paths("normalize") == {paths.PROCESSED_DIR.as_posix(), paths.DATA_METRICS_FILE.as_posix()}
+    assert out_paths("lr_find") == {
+        paths.LR_FIND_METRICS_FILE.as_posix(),
+        paths.LR_FIND_PLOT_FILE.as_posix(),
+        paths.LR_FIND_FIGURE_FILE.as_posix(),
+    }
+    assert out_paths("train") == {
+        paths.model_file(key).as_posix(),
+        paths.history_file(key).as_posix(),
+        paths.train_metrics_file(key).as_posix(),
+    }
+    assert out_paths("evaluate") == {
+        path.as_posix()
+        for path in (
+            paths.TEST_METRICS_DIR,
+            paths.CONFUSION_DIR,
+            paths.CONFUSION_FIGURE_DIR,
+            paths.PREDICTIONS_FIGURE_DIR,
+            paths.PER_CLASS_DIR,
+            paths.LEARNING_CURVES_FILE,
+            paths.LEARNING_CURVES_FIGURE_FILE,
+        )
+    }
+
+
+def test_small_outputs_are_tracked_by_git_not_the_cache():
+    for stage in STAGES:
+        definition = stage_definition(stage)
+        for entry in definition.get("outs", []) + definition.get("metrics", []):
+            path = entry if isinstance(entry, str) else next(iter(entry))
+            if path.startswith(("metrics/", "plots/")):
+                assert entry[path] == {"cache": False}, path

@@ -1,0 +1,45 @@
+"""The sweep schedule and the learning-rate suggestion rule."""
+
+import numpy as np
+import pytest
+
+from fashion.errors import PipelineError
+from fashion.lr_sweep import smooth, suggest_learning_rate, sweep_learning_rate
+
+
+def test_schedule_matches_the_study():
+    assert sweep_learning_rate(0, 1e-4, 20) == pytest.approx(1e-4)
+    assert sweep_learning_rate(20, 1e-4, 20) == pytest.approx(1e-3)
+    assert sweep_learning_rate(39, 1e-4, 20) == pytest.approx(1e-4 * 10 ** (39 / 20))
+
+
+def test_smoothing_of_zero_is_the_identity_and_a_constant_stays_constant():
+    values = np.array([3.0, 1.0, 2.0])
+    np.testing.assert_allclose(smooth(values, 0.0), values)
+    np.testing.assert_allclose(smooth(np.full(5, 2.0), 0.9), np.full(5, 2.0))
+
+
+def test_suggestion_is_a_tenth_of_the_minimum_on_a_synthetic_curve():
+    rates = np.logspace(-4, 0, 41)
+    # A U-shaped loss in log10(rate) with its minimum at 1e-2, plus a diverged tail.
+    losses = (np.log10(rates) + 2) ** 2 + 0.3
+    losses[-3:] = np.nan
+    suggestion = suggest_learning_rate(rates, losses, smoothing=0.0, divisor=10)
+    assert suggestion["minimum_loss_learning_rate"] == pytest.approx(1e-2)
+    assert suggestion["suggested_learning_rate"] == pytest.approx(1e-3)
+    assert suggestion["minimum_smoothed_loss"] == pytest.approx(0.3)
+
+
+def test_smoothing_ignores_a_single_noisy_dip():
+    rates = np.logspace(-4, 0, 41)
+    losses = (np.log10(rates) + 2) ** 2 + 0.3
+    losses[5] = 0.0  # one lucky epoch far from the real minimum
+    raw = suggest_learning_rate(rates, losses, smoothing=0.0, divisor=1)
+    smoothed = suggest_learning_rate(rates, losses, smoothing=0.6, divisor=1)
+    assert raw["minimum_loss_learning_rate"] == pytest.approx(rates[5])
+    assert 5e-3 < smoothed["minimum_loss_learning_rate"] < 5e-2
+
+
+def test_a_sweep_without_finite_losses_is_an_error():
+    with pytest.raises(PipelineError, match="fewer than two finite losses"):
+        suggest_learning_rate(np.array([1e-3, 1e-2]), np.array([np.nan, np.inf]), 0.5, 10)

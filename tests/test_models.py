@@ -1,0 +1,52 @@
+"""Model building from params: layers, shapes, parameter counts, input scaling."""
+
+import itertools
+
+import numpy as np
+import pytest
+from synthetic import REPOSITORY_ROOT
+
+from fashion.models import build_dense_model, compile_classifier
+from fashion.params import load_params, parse_model
+from fashion.tensorflow_setup import keras
+
+
+def dense_parameters(layer_sizes):
+    """Weights plus biases of a chain of Dense layers."""
+    return sum(inputs * outputs + outputs for inputs, outputs in itertools.pairwise(layer_sizes))
+
+
+@pytest.mark.parametrize(
+    ("hidden_units", "input_scaling"), [((4, 4), "unit"), ((4, 4, 4), "unit"), ((4, 4), "raw"), ((32,), "unit")]
+)
+def test_shapes_and_parameter_counts(hidden_units, input_scaling):
+    model = build_dense_model(hidden_units, "relu", input_scaling, image_size=28, classes=10)
+    assert model.output_shape == (None, 10)
+    assert model.count_params() == dense_parameters((784, *hidden_units, 10))
+    dense_layers = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense_layers] == [*hidden_units, 10]
+    assert dense_layers[-1].activation is keras.activations.softmax
+    probabilities = model.predict(np.random.default_rng(0).random((3, 28, 28), dtype=np.float32), verbose=0)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_raw_scaling_feeds_the_first_layer_0_to_255():
+    model = build_dense_model((4,), "relu", "raw", image_size=28, classes=10)
+    flatten_to_scaled = keras.Model(model.input, model.get_layer("raw_pixels").output)
+    scaled = flatten_to_scaled.predict(np.full((1, 28, 28), 1.0, dtype=np.float32), verbose=0)
+    np.testing.assert_allclose(scaled, 255.0)
+
+
+def test_the_default_models_reproduce_the_study():
+    raw = load_params(REPOSITORY_ROOT / "params.yaml")
+    assert parse_model(raw, "model_1").hidden_units == (4, 4)
+    assert parse_model(raw, "model_1_raw").input_scaling == "raw"
+    assert parse_model(raw, "model_2").hidden_units == (4, 4, 4)
+    assert parse_model(raw, "model_4").learning_rate is None  # Taken from lr_find.
+
+
+def test_compiled_loss_takes_probabilities_not_logits():
+    model = build_dense_model((4,), "relu", "unit", image_size=28, classes=10)
+    compile_classifier(model, "adam", 1e-3)
+    assert model.loss.get_config()["from_logits"] is False
+    assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)

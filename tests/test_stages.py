@@ -1,0 +1,91 @@
+"""Each stage's `main` on tiny synthetic data: outputs, determinism, divergence."""
+
+import json
+
+import numpy as np
+import yaml
+from synthetic import write_params
+
+from fashion import paths
+from fashion.arrays import load_split
+from stages import evaluate, lr_find, normalize, train
+
+
+def read_json(path):
+    return json.loads(path.read_text())
+
+
+def test_normalize_writes_scaled_splits_and_class_counts(processed_project):
+    images, labels = load_split(paths.PROCESSED_DIR, "train")
+    _, validation_labels = load_split(paths.PROCESSED_DIR, "validation")
+    assert images.dtype == np.float32 and images.min() >= 0.0 and images.max() <= 1.0
+    assert images.max() == np.float32(250 / 255)
+    counts = read_json(paths.DATA_METRICS_FILE)
+    assert counts["train"]["total"] == len(labels) == 240
+    assert counts["validation"]["total"] == len(validation_labels) == 60
+    assert counts["validation"]["Ankle boot"] == 6
+    assert counts["test"]["total"] == 100
+
+
+def test_lr_find_train_and_evaluate_write_every_output(processed_project):
+    assert lr_find.main([]) == 0
+    suggestion = read_json(paths.LR_FIND_METRICS_FILE)
+    assert suggestion["suggested_learning_rate"] == suggestion["minimum_loss_learning_rate"] / 10
+    assert paths.LR_FIND_PLOT_FILE.read_text().startswith("epoch,learning_rate,validation_loss")
+
+    models = yaml.safe_load(paths.PARAMS_FILE.read_text())["models"]
+    for name in models:
+        assert train.main(["--model", name]) == 0
+    assert read_json(paths.train_metrics_file("model_4"))["learning_rate"] == suggestion["suggested_learning_rate"]
+
+    assert evaluate.main([]) == 0
+    for name in models:
+        assert paths.model_file(name).exists()
+        test_metrics = read_json(paths.test_metrics_file(name))
+        assert set(test_metrics) == {"test_accuracy", "test_loss", "test_macro_f1"}
+        assert (paths.CONFUSION_DIR / f"{name}.csv").read_text().count("\n") == 101
+        assert (paths.PREDICTIONS_FIGURE_DIR / f"{name}.png").stat().st_size > 0
+        assert (paths.CONFUSION_FIGURE_DIR / f"{name}.png").stat().st_size > 0
+        assert (paths.PER_CLASS_DIR / f"{name}.csv").read_text().count("\n") == 11
+    # The synthetic classes are easy: a normalized network learns them in two epochs.
+    assert read_json(paths.test_metrics_file("model_1"))["test_accuracy"] > 0.5
+    curves = paths.LEARNING_CURVES_FILE.read_text().splitlines()
+    assert curves[0] == "model,epoch,split,accuracy,loss"
+    assert len(curves) == 1 + len(models) * 2 * 2  # models x splits x epochs
+
+
+def test_training_twice_gives_bit_identical_results(processed_project):
+    assert train.main(["--model", "model_1"]) == 0
+    first_metrics = paths.train_metrics_file("model_1").read_bytes()
+    first_history = paths.history_file("model_1").read_bytes()
+    assert train.main(["--model", "model_1"]) == 0
+    assert paths.train_metrics_file("model_1").read_bytes() == first_metrics
+    assert paths.history_file("model_1").read_bytes() == first_history
+
+
+def test_a_diverging_model_stops_with_its_name_and_epoch_and_writes_nothing(processed_project, capsys):
+    params = yaml.safe_load(paths.PARAMS_FILE.read_text())
+    params["models"]["model_1"].update(learning_rate=1e30, optimizer="sgd", input_scaling="raw")
+    write_params(processed_project, params)
+
+    assert train.main(["--model", "model_1"]) == 1
+
+    message = capsys.readouterr().err
+    assert "Training of model_1 diverged at epoch 1" in message
+    assert "Lower its learning rate" in message
+    assert not paths.model_file("model_1").exists()
+    assert not paths.train_metrics_file("model_1").exists()
+    assert not paths.history_file("model_1").exists()
+
+
+def test_train_without_lr_find_output_says_what_to_run(processed_project, capsys):
+    assert train.main(["--model", "model_4"]) == 1
+    assert "metrics/lr_find.json is missing. Run `dvc repro lr_find` first." in capsys.readouterr().err
+
+
+def test_normalize_reports_a_corrupt_raw_file(processed_project, capsys):
+    raw_file = paths.RAW_DIR / "train-labels-idx1-ubyte.gz"
+    raw_file.write_bytes(raw_file.read_bytes()[:20])
+    assert normalize.main([]) == 1
+    message = capsys.readouterr().err
+    assert "data/raw/train-labels-idx1-ubyte.gz is corrupt" in message
