@@ -33,10 +33,10 @@ def suggest_learning_rate(
 ) -> dict[str, float]:
     """Pick a learning rate from a sweep: the rate of the lowest smoothed loss, divided.
 
-    The rate at the minimum loss sits at the edge of instability, where a
-    slightly larger step makes training diverge, so we step back by
-    `divisor` (10 by default, fastai's `lr_min / 10` rule). Non-finite losses
-    (a diverged end of the sweep) are ignored.
+    The rate at the minimum loss sits near the edge of instability, where a
+    slightly larger step makes training diverge, so we step back by `divisor`
+    (fastai's classic rule uses 10; params.yaml says which value we use and
+    why). Non-finite losses (a diverged end of the sweep) are ignored.
     """
     learning_rates = np.asarray(learning_rates, dtype=np.float64)
     losses = np.asarray(losses, dtype=np.float64)

@@ -24,7 +24,8 @@ class EpochProgress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
-        self.bar.set_postfix({key: f"{logs[key]:.4f}" for key in ("loss", "accuracy", "val_accuracy") if key in logs})
+        shown = {key: f"{logs[key]:.4f}" for key in ("loss", "accuracy", "val_accuracy") if key in logs}
+        self.bar.set_postfix(shown, refresh=False)
         self.bar.update(1)
 
     def on_train_end(self, logs=None):

@@ -12,8 +12,6 @@ from fashion.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
 from fashion.lr_sweep import smooth, suggest_learning_rate, sweep_learning_rate
 from fashion.params import load_params, parse_lr_find
 
-SUGGESTION_RULE = "lowest exponentially smoothed validation loss of the sweep, divided by lr_find.suggestion_divisor"
-
 
 @stage_entry_point("lr_find")
 def main(argv=None) -> str:
@@ -61,7 +59,7 @@ def main(argv=None) -> str:
     figures.learning_rate_sweep(
         rates, losses, smoothed, suggestion["suggested_learning_rate"], paths.LR_FIND_FIGURE_FILE
     )
-    write_json(paths.LR_FIND_METRICS_FILE, {**suggestion, "epochs_run": len(losses), "rule": SUGGESTION_RULE})
+    write_json(paths.LR_FIND_METRICS_FILE, {**suggestion, "epochs_run": len(losses)})
     return f"suggested learning rate {suggestion['suggested_learning_rate']:.3g} over {len(losses)} epochs"
 
 

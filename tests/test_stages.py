@@ -30,7 +30,8 @@ def test_normalize_writes_scaled_splits_and_class_counts(processed_project):
 def test_lr_find_train_and_evaluate_write_every_output(processed_project):
     assert lr_find.main([]) == 0
     suggestion = read_json(paths.LR_FIND_METRICS_FILE)
-    assert suggestion["suggested_learning_rate"] == suggestion["minimum_loss_learning_rate"] / 10
+    divisor = yaml.safe_load(paths.PARAMS_FILE.read_text())["lr_find"]["suggestion_divisor"]
+    assert suggestion["suggested_learning_rate"] == suggestion["minimum_loss_learning_rate"] / divisor
     assert paths.LR_FIND_PLOT_FILE.read_text().startswith("epoch,learning_rate,validation_loss")
 
     models = yaml.safe_load(paths.PARAMS_FILE.read_text())["models"]
