@@ -3,17 +3,23 @@
 `.npy` needs no pickle (we load with `allow_pickle=False`), loads in a fraction
 of a second, and can be memory-mapped. Each split is two files:
 `<split>_images.npy` (float32, N x 28 x 28, in [0, 1]) and
-`<split>_labels.npy` (uint8, N).
+`<split>_labels.npy` (uint8, N). A `checksums.json` beside them holds the
+SHA-256 of each file, checked on every load, so a bit flip or a truncation after
+normalize wrote them is caught before a model trains on it.
 """
 
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
 
-from fashion.atomic import atomic_path
+from fashion.atomic import atomic_path, write_json
 from fashion.errors import PipelineError
 
 SPLITS = ("train", "validation", "test")
+CHECKSUMS_FILE_NAME = "checksums.json"
+REBUILD = "Run `dvc repro normalize --force` to rebuild it."
 
 
 def split_files(directory: Path, split: str) -> tuple[Path, Path]:
@@ -29,9 +35,45 @@ def save_split(directory: Path, split: str, images: np.ndarray, labels: np.ndarr
             np.save(stream, array, allow_pickle=False)
 
 
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in chunks."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def write_checksums(directory: Path) -> None:
+    """Record the SHA-256 of every `.npy` file in `directory`."""
+    directory = Path(directory)
+    checksums = {path.name: file_sha256(path) for path in sorted(directory.glob("*.npy"))}
+    write_json(directory / CHECKSUMS_FILE_NAME, checksums)
+
+
+def verify_checksum(path: Path) -> None:
+    """Raise `PipelineError` unless `path` still has the hash normalize recorded."""
+    path = Path(path)
+    checksums_path = path.parent / CHECKSUMS_FILE_NAME
+    try:
+        expected = json.loads(checksums_path.read_text())[path.name]
+    except FileNotFoundError as error:
+        raise PipelineError(f"{checksums_path} is missing. {REBUILD}") from error
+    except (ValueError, KeyError, TypeError) as error:
+        raise PipelineError(f"{checksums_path} has no valid entry for {path.name}. {REBUILD}") from error
+    try:
+        actual = file_sha256(path)
+    except FileNotFoundError as error:
+        raise PipelineError(f"{path} is missing. Run `dvc repro normalize` first.") from error
+    if actual != expected:
+        raise PipelineError(f"{path} is corrupt: its SHA-256 differs from the one normalize recorded. {REBUILD}")
+
+
 def load_split(directory: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """Load one split's images and labels, checking that they fit together."""
+    """Load one split's images and labels, verified and checked to fit together."""
     images_path, labels_path = split_files(directory, split)
+    for path in (images_path, labels_path):
+        verify_checksum(path)
     images, labels = _load(images_path), _load(labels_path)
     if images.dtype != np.float32 or images.ndim != 3 or labels.dtype != np.uint8 or labels.ndim != 1:
         raise PipelineError(
@@ -53,6 +95,4 @@ def _load(path: Path) -> np.ndarray:
     except FileNotFoundError as error:
         raise PipelineError(f"{path} is missing. Run `dvc repro normalize` first.") from error
     except (ValueError, OSError, EOFError) as error:
-        raise PipelineError(
-            f"{path} is not a readable .npy array ({error}). Run `dvc repro normalize --force` to rebuild it."
-        ) from error
+        raise PipelineError(f"{path} is not a readable .npy array without pickle ({error}). {REBUILD}") from error

@@ -8,6 +8,7 @@ download never leaves a partial file behind. TensorFlow is not imported here.
 
 import gzip
 import hashlib
+import http.client
 import urllib.error
 import urllib.request
 import zlib
@@ -23,7 +24,16 @@ CHUNK_BYTES = 1 << 16
 
 
 class MirrorError(Exception):
-    """One mirror could not deliver one file; the reason is the message."""
+    """One mirror could not deliver one file; the reason is the message.
+
+    `transient` marks failures worth another attempt at the same mirror
+    (a timeout, a dropped connection, a short read); a 404 or wrong content
+    will not get better by asking again.
+    """
+
+    def __init__(self, reason: str, transient: bool = False):
+        super().__init__(reason)
+        self.transient = transient
 
 
 def download_all(
@@ -31,7 +41,9 @@ def download_all(
     sha256: dict[str, str],
     mirrors: tuple[str, ...],
     destination: Path,
+    *,
     timeout_seconds: float,
+    attempts_per_mirror: int = 1,
     show_progress: bool = True,
 ) -> dict[str, str]:
     """Download every file into `destination`; return the mirror each came from."""
@@ -43,6 +55,7 @@ def download_all(
             mirrors=mirrors,
             target=Path(destination) / file_name,
             timeout_seconds=timeout_seconds,
+            attempts_per_mirror=attempts_per_mirror,
             show_progress=show_progress,
         )
     return sources
@@ -53,20 +66,30 @@ def download_file(
     expected_sha256: str,
     mirrors: tuple[str, ...],
     target: Path,
+    *,
     timeout_seconds: float,
+    attempts_per_mirror: int = 1,
     show_progress: bool = True,
 ) -> str:
-    """Try each mirror in order until one serves `file_name` with the right content."""
+    """Try each mirror in order until one serves `file_name` with the right content.
+
+    A transient failure is retried up to `attempts_per_mirror` times in all;
+    then, like any other failure, it moves on to the next mirror.
+    """
     failures = []
     for mirror in mirrors:
         url = mirror.rstrip("/") + "/" + file_name
-        try:
-            with atomic_path(target) as temporary:
-                fetch(url, temporary, timeout_seconds, show_progress)
-                verify_content(temporary, expected_sha256)
-            return mirror
-        except MirrorError as error:
-            failures.append(f"  - {url}: {error}")
+        for attempt in range(1, attempts_per_mirror + 1):
+            try:
+                with atomic_path(target) as temporary:
+                    fetch(url, temporary, timeout_seconds, show_progress)
+                    verify_content(temporary, expected_sha256)
+                return mirror
+            except MirrorError as error:
+                if not error.transient or attempt == attempts_per_mirror:
+                    tries = f" (after {attempt} attempts)" if attempt > 1 else ""
+                    failures.append(f"  - {url}: {error}{tries}")
+                    break
     raise PipelineError(
         f"Could not download {file_name} from any mirror:\n"
         + "\n".join(failures)
@@ -93,11 +116,15 @@ def fetch(url: str, target: Path, timeout_seconds: float, show_progress: bool = 
                 total = int(length) if length and length.isdigit() else None
                 _copy(response, target, total, url, show_progress)
     except urllib.error.HTTPError as error:
-        raise MirrorError(f"HTTP {error.code} {error.reason}") from error
+        raise MirrorError(f"HTTP {error.code} {error.reason}", transient=error.code >= 500) from error
     except urllib.error.URLError as error:
-        raise MirrorError(f"cannot connect ({error.reason})") from error
+        timed_out = isinstance(error.reason, TimeoutError)
+        reason = f"no answer for {timeout_seconds:g} s (timed out)" if timed_out else f"cannot connect ({error.reason})"
+        raise MirrorError(reason, transient=True) from error
     except TimeoutError as error:
-        raise MirrorError(f"no data for {timeout_seconds:g} s (timed out)") from error
+        raise MirrorError(f"no data for {timeout_seconds:g} s (timed out)", transient=True) from error
+    except (http.client.HTTPException, ConnectionError) as error:
+        raise MirrorError(f"connection broken ({error!r})", transient=True) from error
     except OSError as error:
         raise MirrorError(error.strerror or str(error)) from error
 
@@ -121,7 +148,7 @@ def _copy(source, target: Path, total: int | None, url: str, show_progress: bool
             written += len(chunk)
             progress.update(len(chunk))
     if total is not None and written != total:
-        raise MirrorError(f"truncated: got {written} of {total} bytes")
+        raise MirrorError(f"truncated: got {written} of {total} bytes", transient=True)
 
 
 def content_sha256(gzip_path: Path) -> str:

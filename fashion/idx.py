@@ -6,6 +6,7 @@ uses unsigned bytes (type code 0x08): images have 3 dimensions, labels 1.
 """
 
 import gzip
+import hashlib
 import zlib
 from pathlib import Path
 
@@ -16,8 +17,12 @@ from fashion.errors import PipelineError
 UNSIGNED_BYTE = 0x08
 
 
-def read_idx(path: Path, dimensions: int) -> np.ndarray:
-    """Read a gzip-compressed IDX file of unsigned bytes with `dimensions` axes."""
+def read_idx(path: Path, dimensions: int, expected_sha256: str | None = None) -> np.ndarray:
+    """Read a gzip-compressed IDX file of unsigned bytes with `dimensions` axes.
+
+    With `expected_sha256`, the decompressed content must have that hash: this
+    catches a bit flip that leaves the structure intact.
+    """
     path = Path(path)
     try:
         with gzip.open(path, "rb") as stream:
@@ -26,6 +31,8 @@ def read_idx(path: Path, dimensions: int) -> np.ndarray:
         raise PipelineError(f"{path} is missing. Run `dvc repro download` first.") from error
     except (OSError, EOFError, zlib.error) as error:
         raise _corrupt(path, f"it is not a complete gzip file ({error})") from error
+    if expected_sha256 is not None and hashlib.sha256(content).hexdigest() != expected_sha256:
+        raise _corrupt(path, "its content does not match the SHA-256 pinned in params.yaml (download.sha256)")
     return parse_idx(content, dimensions, path)
 
 
@@ -49,10 +56,16 @@ def parse_idx(content: bytes, dimensions: int, path: Path) -> np.ndarray:
     return np.frombuffer(content, dtype=np.uint8, offset=header_bytes).reshape(shape)
 
 
-def read_images_and_labels(images_path: Path, labels_path: Path, image_size: int, classes: int):
-    """Read one split's images and labels and check that they belong together."""
-    images = read_idx(images_path, dimensions=3)
-    labels = read_idx(labels_path, dimensions=1)
+def read_images_and_labels(
+    images_path: Path, labels_path: Path, image_size: int, classes: int, sha256: dict[str, str] | None = None
+):
+    """Read one split's images and labels and check that they belong together.
+
+    `sha256` maps file names to pinned content hashes; files it names are verified.
+    """
+    sha256 = sha256 or {}
+    images = read_idx(images_path, dimensions=3, expected_sha256=sha256.get(Path(images_path).name))
+    labels = read_idx(labels_path, dimensions=1, expected_sha256=sha256.get(Path(labels_path).name))
     if images.shape[1:] != (image_size, image_size):
         raise _corrupt(images_path, f"its images are {images.shape[1:]}, expected {image_size}x{image_size}")
     if len(images) != len(labels):

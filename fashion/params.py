@@ -32,6 +32,7 @@ class DownloadParams:
     mirrors: tuple[str, ...]
     sha256: dict[str, str]
     timeout_seconds: float
+    attempts_per_mirror: int
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def load_params(path: Path) -> dict:
 
 
 def parse_download(raw: dict) -> DownloadParams:
-    section = _section(raw, "download", ("mirrors", "sha256", "timeout_seconds"))
+    section = _section(raw, "download", ("mirrors", "sha256", "timeout_seconds", "attempts_per_mirror"))
     mirrors = section["mirrors"]
     if not isinstance(mirrors, list) or not mirrors:
         raise _invalid("download.mirrors", "a non-empty list of URLs", mirrors)
@@ -103,15 +104,22 @@ def parse_download(raw: dict) -> DownloadParams:
                 f"a URL starting with {', '.join(MIRROR_SCHEMES)}",
                 mirror,
             )
+    return DownloadParams(
+        mirrors=tuple(mirrors),
+        sha256=parse_checksums(raw),
+        timeout_seconds=_number(section["timeout_seconds"], "download.timeout_seconds", 0.1),
+        attempts_per_mirror=_integer(section["attempts_per_mirror"], "download.attempts_per_mirror", 1, maximum=10),
+    )
+
+
+def parse_checksums(raw: dict) -> dict[str, str]:
+    """Only `download.sha256`: the pinned content hash of each dataset file."""
+    section = _mapping(raw.get("download"), "download")
     checksums = _section(section, "sha256", DATASET_FILES, prefix="download.sha256")
     for file_name, digest in checksums.items():
         if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
             raise _invalid(f"download.sha256.{file_name}", "64 lowercase hex digits", digest)
-    return DownloadParams(
-        mirrors=tuple(mirrors),
-        sha256=dict(checksums),
-        timeout_seconds=_number(section["timeout_seconds"], "download.timeout_seconds", 0.1),
-    )
+    return dict(checksums)
 
 
 def parse_normalize(raw: dict) -> NormalizeParams:

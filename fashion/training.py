@@ -29,7 +29,12 @@ class EpochProgress(keras.callbacks.Callback):
         self.bar.update(1)
 
     def on_train_end(self, logs=None):
-        self.bar.close()
+        self.close()
+
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 class StopOnDivergence(keras.callbacks.Callback):
@@ -70,15 +75,20 @@ def fit(
     the model and the epoch, before anything is saved.
     """
     divergence = StopOnDivergence()
-    history = model.fit(
-        *training,
-        validation_data=validation,
-        epochs=epochs,
-        batch_size=batch_size,
-        shuffle=True,
-        verbose=0,
-        callbacks=[*callbacks, divergence, EpochProgress(epochs, description)],
-    )
+    progress = EpochProgress(epochs, description)
+    try:
+        history = model.fit(
+            *training,
+            validation_data=validation,
+            epochs=epochs,
+            batch_size=batch_size,
+            shuffle=True,
+            verbose=0,
+            callbacks=[*callbacks, divergence, progress],
+        )
+    finally:
+        # Keras skips on_train_end when interrupted; close the bar before any message.
+        progress.close()
     if stop_on_divergence and divergence.diverged_epoch is not None:
         raise PipelineError(
             f"Training of {description} diverged at epoch {divergence.diverged_epoch}: the loss "

@@ -18,6 +18,7 @@ def main(argv=None) -> str:
         mirrors=params.mirrors,
         destination=paths.RAW_DIR,
         timeout_seconds=params.timeout_seconds,
+        attempts_per_mirror=params.attempts_per_mirror,
     )
     used = sorted(set(sources.values()))
     return f"{len(sources)} files verified in {paths.RAW_DIR}, from {', '.join(used)}"

@@ -1,6 +1,7 @@
 """Stage evaluate: score every model on the test set -- the only stage that reads it."""
 
 import sys
+import zipfile
 
 import numpy as np
 from tqdm import tqdm
@@ -25,7 +26,12 @@ def load_model(name: str):
     path = paths.model_file(name)
     if not path.exists():
         raise PipelineError(f"{path} is missing. Run `dvc repro train@{name}` first.")
-    return keras.models.load_model(path, compile=False, safe_mode=True)
+    try:
+        return keras.models.load_model(path, compile=False, safe_mode=True)
+    except (ValueError, OSError, zipfile.BadZipFile) as error:
+        raise PipelineError(
+            f"{path} cannot be loaded in Keras's safe mode ({error}). Retrain it with `dvc repro --force train@{name}`."
+        ) from error
 
 
 def write_model_report(name: str, test_labels: np.ndarray, summary: dict) -> None:

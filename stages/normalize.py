@@ -5,7 +5,7 @@ import sys
 import numpy as np
 
 from fashion import paths
-from fashion.arrays import save_split
+from fashion.arrays import save_split, write_checksums
 from fashion.atomic import write_json
 from fashion.cli import stage_entry_point
 from fashion.dataset import (
@@ -17,7 +17,7 @@ from fashion.dataset import (
     TRAIN_LABELS_FILE,
 )
 from fashion.idx import read_images_and_labels
-from fashion.params import load_params, parse_normalize
+from fashion.params import load_params, parse_checksums, parse_normalize
 from fashion.split import count_per_class, stratified_split
 
 
@@ -28,13 +28,16 @@ def scale_to_unit(images: np.ndarray) -> np.ndarray:
 
 @stage_entry_point("normalize")
 def main(argv=None) -> str:
-    params = parse_normalize(load_params(paths.PARAMS_FILE))
+    raw = load_params(paths.PARAMS_FILE)
+    params = parse_normalize(raw)
+    # The pinned hashes catch a raw file damaged after download verified it.
+    sha256 = parse_checksums(raw)
     classes = len(CLASS_NAMES)
     train_images, train_labels = read_images_and_labels(
-        paths.RAW_DIR / TRAIN_IMAGES_FILE, paths.RAW_DIR / TRAIN_LABELS_FILE, IMAGE_SIZE, classes
+        paths.RAW_DIR / TRAIN_IMAGES_FILE, paths.RAW_DIR / TRAIN_LABELS_FILE, IMAGE_SIZE, classes, sha256
     )
     test_images, test_labels = read_images_and_labels(
-        paths.RAW_DIR / TEST_IMAGES_FILE, paths.RAW_DIR / TEST_LABELS_FILE, IMAGE_SIZE, classes
+        paths.RAW_DIR / TEST_IMAGES_FILE, paths.RAW_DIR / TEST_LABELS_FILE, IMAGE_SIZE, classes, sha256
     )
     training_indices, validation_indices = stratified_split(
         train_labels, validation_fraction=params.validation_fraction, seed=params.seed
@@ -48,6 +51,7 @@ def main(argv=None) -> str:
     for split, (images, labels) in splits.items():
         save_split(paths.PROCESSED_DIR, split, scale_to_unit(images), labels)
         counts[split] = {"total": len(labels), **count_per_class(labels, CLASS_NAMES)}
+    write_checksums(paths.PROCESSED_DIR)
     write_json(paths.DATA_METRICS_FILE, counts)
     sizes = ", ".join(f"{split} {count['total']}" for split, count in counts.items())
     return f"wrote {sizes} images to {paths.PROCESSED_DIR}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fashion import paths
 from fashion.arrays import load_split
-from fashion.atomic import atomic_path, write_json
+from fashion.atomic import atomic_path, check_writable, write_json
 from fashion.cli import stage_entry_point
 from fashion.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
 from fashion.errors import PipelineError
@@ -40,10 +40,12 @@ def main(argv=None) -> str:
     learning_rate = params.learning_rate
     if learning_rate is None:
         learning_rate = read_suggested_learning_rate(paths.LR_FIND_METRICS_FILE)
+    outputs = (paths.model_file(params.name), paths.history_file(params.name), paths.train_metrics_file(params.name))
+    check_writable(outputs)
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
 
-    # TensorFlow loads only after the params and data have been checked.
+    # TensorFlow loads only after the params, the outputs and the data have been checked.
     from fashion.models import build_dense_model, compile_classifier
     from fashion.tensorflow_setup import make_deterministic
     from fashion.training import fit

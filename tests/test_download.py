@@ -13,6 +13,12 @@ from fashion.download import MirrorError, content_sha256, download_all, download
 from fashion.errors import PipelineError
 
 
+@pytest.fixture(autouse=True)
+def inside_tmp_path(tmp_path, monkeypatch):
+    """Outputs may only be written below the current directory, as in a repository."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def serve(tmp_path):
     """Start HTTP servers on 127.0.0.1 serving given directories; yield a starter."""
@@ -65,7 +71,9 @@ def test_falls_back_from_a_bad_http_mirror_to_a_good_one(tmp_path, serve):
     missing = serve(tmp_path / "empty")  # Answers 404 for everything.
     bad, good = serve(bad_directory), serve(good_directory)
 
-    sources = download_all(DATASET_FILES, sha256, (missing, bad, good), tmp_path / "raw", 5, show_progress=False)
+    sources = download_all(
+        DATASET_FILES, sha256, (missing, bad, good), tmp_path / "raw", timeout_seconds=5, show_progress=False
+    )
 
     assert set(sources.values()) == {good}
     for name in DATASET_FILES:
@@ -79,7 +87,14 @@ def test_all_mirrors_failing_lists_each_reason_and_leaves_no_file(tmp_path, serv
     unreachable = "http://127.0.0.1:9/"  # The discard port: nothing listens there.
     local = (tmp_path / "nowhere").as_uri() + "/"
     with pytest.raises(PipelineError) as raised:
-        download_file(TRAIN_LABELS_FILE, "0" * 64, (missing, unreachable, local), tmp_path / "raw" / "x.gz", 5, False)
+        download_file(
+            TRAIN_LABELS_FILE,
+            "0" * 64,
+            (missing, unreachable, local),
+            tmp_path / "raw" / "x.gz",
+            timeout_seconds=5,
+            show_progress=False,
+        )
     message = str(raised.value)
     assert f"{missing}{TRAIN_LABELS_FILE}: HTTP 404" in message
     assert f"{unreachable}{TRAIN_LABELS_FILE}: cannot connect" in message
@@ -92,7 +107,12 @@ def test_file_mirror_with_matching_content_is_accepted(tmp_path):
     sha256 = write_dataset(tmp_path / "local")
     mirror = (tmp_path / "local").as_uri()  # No trailing slash: it is added.
     source = download_file(
-        TRAIN_LABELS_FILE, sha256[TRAIN_LABELS_FILE], (mirror,), tmp_path / "raw" / "labels.gz", 5, False
+        TRAIN_LABELS_FILE,
+        sha256[TRAIN_LABELS_FILE],
+        (mirror,),
+        tmp_path / "raw" / "labels.gz",
+        timeout_seconds=5,
+        show_progress=False,
     )
     assert source == mirror
     assert (tmp_path / "raw" / "labels.gz").read_bytes() == (tmp_path / "local" / TRAIN_LABELS_FILE).read_bytes()

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -13,10 +14,14 @@ from synthetic import tiny_params, write_params
 pytestmark = pytest.mark.slow
 
 
+def environment() -> dict[str, str]:
+    """This environment with this interpreter's directory first on PATH (for dvc and python)."""
+    return {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
+
+
 def run(command: list[str], cwd, check: bool = True) -> str:
-    """Run a command with this interpreter's environment on PATH; return its output."""
-    environment = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True)
+    """Run a command in `environment()`; return its output."""
+    result = subprocess.run(command, cwd=cwd, env=environment(), capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout + result.stderr
@@ -39,7 +44,7 @@ def repository(tmp_path, mirror):
     return root
 
 
-def test_repro_metrics_plots_and_incremental_reruns(repository):
+def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     run(["dvc", "repro"], repository)
 
     for name in ("model_1_raw", "model_1", "model_2", "model_4"):
@@ -78,3 +83,29 @@ def test_repro_metrics_plots_and_incremental_reruns(repository):
 
     assert "models.model_2.epochs" in run(["dvc", "params", "diff"], repository)
     assert "metrics/train/model_2.json" in run(["dvc", "metrics", "diff"], repository)
+
+    # SIGKILL the train stage mid-epoch: no stale model or metrics survive, and
+    # the next dvc repro completes.
+    params["models"]["model_2"]["epochs"] = 100_000
+    write_params(repository, params)
+    repro = subprocess.Popen(
+        ["dvc", "repro"], cwd=repository, env=environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    seen = ""
+    while "| 1/100000" not in seen:
+        character = repro.stdout.read(1)
+        assert character, seen
+        seen += character
+    stage = subprocess.run(["pgrep", "-f", "stages.train --model model_2"], capture_output=True, text=True)
+    for process_id in stage.stdout.split():
+        os.kill(int(process_id), signal.SIGKILL)
+    assert repro.wait(timeout=60) != 0
+    assert not (repository / "models/model_2.keras").exists()
+    assert not (repository / "metrics/train/model_2.json").exists()
+    assert not (repository / "plots/history/model_2.csv").exists()
+
+    params["models"]["model_2"]["epochs"] = 3
+    write_params(repository, params)
+    run(["dvc", "repro"], repository)
+    assert json.loads((repository / "metrics/train/model_2.json").read_text())["epochs"] == 3
+    assert "up to date" in run(["dvc", "status"], repository)

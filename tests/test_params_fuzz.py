@@ -1,0 +1,193 @@
+"""Property-based: any invalid params.yaml gets one readable error from every stage.
+
+Hypothesis mutates the real params.yaml -- a wrong type, a negative or zero
+size, an unknown or missing key, an empty model list, a zero learning rate --
+and each stage that reads the mutated part must exit 1 with one line that
+starts with `<stage>: error: params.yaml`, never a traceback, and write nothing.
+"""
+
+import contextlib
+import copy
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from synthetic import REPOSITORY_ROOT, write_params
+
+from fashion.params import ACTIVATIONS, INPUT_SCALINGS, MIRROR_SCHEMES, OPTIMIZERS
+from stages import download, evaluate, lr_find, normalize, train
+
+PARAMS = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
+MODEL_NAMES = list(PARAMS["models"])
+OUTPUT_DIRECTORIES = ("data", "models", "metrics", "plots")
+
+junk = st.one_of(st.none(), st.booleans(), st.text(max_size=12), st.lists(st.integers(), max_size=2), st.just({}))
+not_finite = st.sampled_from([float("nan"), float("inf"), float("-inf")])
+
+
+def number_below(limit: float):
+    """Numbers under `limit`, and anything that is not a finite number."""
+    return st.one_of(st.floats(max_value=limit, exclude_max=True, allow_nan=False), not_finite, junk)
+
+
+def integer_outside(minimum: int, maximum: int | None = None):
+    """Integers out of range, non-integral floats, and non-numbers."""
+    out_of_range = st.integers(max_value=minimum - 1)
+    if maximum is not None:
+        out_of_range = st.one_of(out_of_range, st.integers(min_value=maximum + 1))
+    return st.one_of(
+        out_of_range,
+        st.floats(allow_nan=False).filter(lambda value: value != int(value) if abs(value) < 1e15 else True),
+        junk,
+    )
+
+
+def text_except(allowed):
+    return st.one_of(
+        st.text(max_size=12).filter(lambda value: value not in allowed), st.none(), st.integers(), st.booleans()
+    )
+
+
+INVALID_VALUES = {
+    "mirrors": st.one_of(
+        st.just([]),
+        st.lists(st.text(max_size=20).filter(lambda url: not url.startswith(MIRROR_SCHEMES)), min_size=1, max_size=2),
+        junk.filter(lambda value: value != []),
+    ),
+    "sha256 entry": st.one_of(
+        st.text(max_size=70).filter(lambda value: not re.fullmatch(r"[0-9a-f]{64}", value)), st.none(), st.integers()
+    ),
+    "timeout_seconds": number_below(0.1),
+    "attempts_per_mirror": integer_outside(1, 10),
+    "validation_fraction": st.one_of(
+        st.floats(min_value=1.0, allow_nan=False), st.floats(max_value=0.0, allow_nan=False), not_finite, junk
+    ),
+    "seed": integer_outside(0),
+    "hidden_units": st.one_of(
+        st.just([]),
+        st.lists(st.integers(max_value=0), min_size=1, max_size=3),
+        st.lists(st.text(max_size=3), min_size=1, max_size=2),
+        st.none(),
+        st.text(max_size=5),
+    ),
+    "activation": text_except(ACTIVATIONS),
+    "optimizer": text_except(OPTIMIZERS),
+    "input_scaling": text_except(INPUT_SCALINGS),
+    "start_learning_rate": number_below(1e-12),
+    "epochs_per_decade": number_below(1e-6),
+    "lr_find epochs": integer_outside(2),
+    "epochs": integer_outside(1),
+    "batch_size": integer_outside(1),
+    "smoothing": st.one_of(
+        st.floats(min_value=1.0, allow_nan=False),
+        st.floats(max_value=0.0, exclude_max=True, allow_nan=False),
+        not_finite,
+        junk,
+    ),
+    "suggestion_divisor": number_below(1.0),
+    "learning_rate": st.one_of(
+        st.just(0), st.just(0.0), st.floats(max_value=0.0, allow_nan=False), not_finite, text_except(("lr_find",))
+    ),
+    "grid_rows": integer_outside(1, 10),
+    "grid_columns": integer_outside(1, 10),
+}
+
+
+def leaves(node, path=()):
+    """Every (path, kind) of a value in the params tree that has a validation rule."""
+    for key, value in node.items():
+        if isinstance(value, dict):
+            yield from leaves(value, (*path, key))
+        elif path and path[-1] == "sha256":
+            yield (*path, key), "sha256 entry"
+        elif path == ("lr_find",) and key == "epochs":
+            yield (*path, key), "lr_find epochs"
+        else:
+            yield (*path, key), key
+
+
+LEAVES = list(leaves(PARAMS))
+SECTIONS = [(key,) for key in PARAMS] + [("models", name) for name in MODEL_NAMES]
+
+
+def stages_reading(path: tuple) -> list[tuple]:
+    """(stage module, argv) of each stage that reads the part of params at `path`."""
+    every = [(download, []), (normalize, []), (lr_find, []), (evaluate, [])] + [
+        (train, ["--model", name]) for name in MODEL_NAMES
+    ]
+    if not path:
+        return every
+    section = path[0]
+    if section == "download":
+        return [(download, []), (normalize, [])] if len(path) == 1 or path[1] == "sha256" else [(download, [])]
+    if section == "models":
+        names = MODEL_NAMES if len(path) == 1 else [path[1]]
+        return [(train, ["--model", name]) for name in names] + [(evaluate, [])]
+    return [({"normalize": normalize, "lr_find": lr_find, "evaluate": evaluate}[section], [])]
+
+
+@st.composite
+def mutations(draw):
+    """A mutated copy of PARAMS and the path of the part that was broken."""
+    params = copy.deepcopy(PARAMS)
+    kind = draw(st.sampled_from(["wrong value", "missing key", "unknown key", "empty models"]))
+    if kind == "wrong value":
+        path, rule = draw(st.sampled_from(LEAVES))
+        value = draw(INVALID_VALUES[rule])
+    elif kind == "missing key":
+        path, _ = draw(st.sampled_from(LEAVES + [(section, None) for section in SECTIONS if len(section) == 1]))
+    elif kind == "unknown key":
+        parent = draw(st.sampled_from([(), *SECTIONS, ("download", "sha256")]))
+        known = set(get(params, parent))
+        name = draw(st.from_regex(r"[a-z_]{1,12}", fullmatch=True).filter(lambda key: key not in known))
+        path, value = (*parent, name), draw(st.integers())
+    else:
+        path, value = ("models",), {}
+    node = get(params, path[:-1])
+    if kind == "missing key":
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return params, path if kind != "unknown key" or path[:-1] else ()
+
+
+def get(params, path):
+    for key in path:
+        params = params[key]
+    return params
+
+
+@contextlib.contextmanager
+def working_directory(directory):
+    previous = Path.cwd()
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(mutation=mutations())
+def test_every_invalid_params_file_gets_one_readable_error(capsys, mutation):
+    # capsys is read (and so emptied) after every stage call, so sharing it is safe.
+    params, broken = mutation
+    with tempfile.TemporaryDirectory() as directory, working_directory(directory):
+        write_params(Path(directory), params)
+        for stage, argv in stages_reading(broken):
+            exit_code = stage.main(argv)
+            error = capsys.readouterr().err
+            name = stage.__name__.split(".")[-1]
+            assert exit_code == 1, (name, broken)
+            assert error.startswith(f"{name}: error: params.yaml"), error
+            assert len(error.strip().splitlines()) == 1, error
+            assert "Traceback" not in error
+            assert not any(Path(output).exists() for output in OUTPUT_DIRECTORIES)
