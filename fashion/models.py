@@ -1,4 +1,7 @@
-"""Build the study's dense classifiers from explicit arguments."""
+"""Build the study's dense classifiers from explicit arguments, and load saved ones."""
+
+import zipfile
+from pathlib import Path
 
 from fashion.errors import PipelineError
 from fashion.tensorflow_setup import keras
@@ -55,3 +58,15 @@ def compile_classifier(model: keras.Model, optimizer: str, learning_rate: float)
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=False),
         metrics=["accuracy"],
     )
+
+
+def load_trained_model(path) -> keras.Model:
+    """Load a saved model in Keras's safe mode (no arbitrary code), uncompiled."""
+    if not Path(path).exists():
+        raise PipelineError(f"{path} is missing. Run `dvc repro` to train it first.")
+    try:
+        return keras.models.load_model(path, compile=False, safe_mode=True)
+    except (ValueError, OSError, zipfile.BadZipFile) as error:
+        raise PipelineError(
+            f"{path} cannot be loaded in Keras's safe mode ({error}). Retrain it with `dvc repro --force`."
+        ) from error

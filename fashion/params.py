@@ -18,7 +18,9 @@ import yaml
 from fashion.dataset import DATASET_FILES
 from fashion.errors import PipelineError
 
-SECTIONS = ("download", "normalize", "lr_find", "models", "evaluate")
+SECTIONS = ("download", "normalize", "lr_find", "models", "distribute", "evaluate", "export")
+STRATEGIES = ("one_device", "mirrored", "multi_worker")
+EXPORT_BEST = "best"
 MIRROR_SCHEMES = ("https://", "http://", "file://")
 ACTIVATIONS = ("relu", "gelu", "tanh", "sigmoid", "elu", "selu", "swish")
 OPTIMIZERS = ("adam", "sgd", "rmsprop")
@@ -73,6 +75,16 @@ class EvaluateParams:
     grid_rows: int
     grid_columns: int
     seed: int
+
+
+@dataclass(frozen=True)
+class DistributeParams:
+    strategy: str
+
+
+@dataclass(frozen=True)
+class ExportParams:
+    model: str  # A model name, or "best": the highest validation accuracy.
 
 
 def load_params(path: Path) -> dict:
@@ -211,6 +223,18 @@ def parse_evaluate(raw: dict) -> EvaluateParams:
         grid_columns=_integer(section["grid_columns"], "evaluate.grid_columns", 1, maximum=10),
         seed=_integer(section["seed"], "evaluate.seed", 0),
     )
+
+
+def parse_distribute(raw: dict) -> DistributeParams:
+    section = _section(raw, "distribute", ("strategy",))
+    return DistributeParams(strategy=_choice(section["strategy"], "distribute.strategy", STRATEGIES))
+
+
+def parse_export(raw: dict) -> ExportParams:
+    section = _section(raw, "export", ("model",))
+    models = _mapping(raw.get("models"), "models")
+    model = _choice(section["model"], "export.model", (EXPORT_BEST, *models))
+    return ExportParams(model=model)
 
 
 # Small checkers. Each returns the validated value or raises PipelineError.

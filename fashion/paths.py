@@ -30,10 +30,21 @@ CONFUSION_FIGURE_DIR = PLOTS_DIR / "confusion_heatmap"
 PREDICTIONS_FIGURE_DIR = PLOTS_DIR / "predictions"
 PER_CLASS_DIR = PLOTS_DIR / "per_class"
 
+LIVE_DIR = Path("dvclive")
+EXPORT_DIR = Path("export")
+SAVED_MODEL_DIR = EXPORT_DIR / "saved_model"
+TFLITE_FILE = EXPORT_DIR / "model.tflite"
+EXPORT_METRICS_FILE = METRICS_DIR / "export.json"
+
 
 def model_file(model_name: str) -> Path:
     """Where the train stage saves the Keras model called `model_name`."""
     return MODELS_DIR / f"{model_name}.keras"
+
+
+def live_dir(model_name: str) -> Path:
+    """dvclive's per-epoch log of one model (metrics.json and plots/)."""
+    return LIVE_DIR / model_name
 
 
 def history_file(model_name: str) -> Path:

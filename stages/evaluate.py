@@ -1,7 +1,6 @@
 """Stage evaluate: score every model on the test set -- the only stage that reads it."""
 
 import sys
-import zipfile
 
 import numpy as np
 from tqdm import tqdm
@@ -11,27 +10,11 @@ from fashion.arrays import load_split
 from fashion.atomic import write_csv, write_json
 from fashion.cli import stage_entry_point
 from fashion.dataset import CLASS_NAMES
-from fashion.errors import PipelineError
 from fashion.history import learning_curve_rows, read_history
 from fashion.params import load_params, parse_evaluate, parse_models
 from fashion.scores import summarize
 
 PREDICTION_BATCH_SIZE = 1024
-
-
-def load_model(name: str):
-    """Load a trained model in Keras's safe mode (no arbitrary code)."""
-    from fashion.tensorflow_setup import keras
-
-    path = paths.model_file(name)
-    if not path.exists():
-        raise PipelineError(f"{path} is missing. Run `dvc repro train@{name}` first.")
-    try:
-        return keras.models.load_model(path, compile=False, safe_mode=True)
-    except (ValueError, OSError, zipfile.BadZipFile) as error:
-        raise PipelineError(
-            f"{path} cannot be loaded in Keras's safe mode ({error}). Retrain it with `dvc repro --force train@{name}`."
-        ) from error
 
 
 def write_model_report(name: str, test_labels: np.ndarray, summary: dict) -> None:
@@ -79,9 +62,13 @@ def main(argv=None) -> str:
     grid_size = min(params.grid_rows * params.grid_columns, len(test_labels))
     grid_indices = np.random.default_rng(params.seed).choice(len(test_labels), size=grid_size, replace=False)
 
+    from fashion.models import load_trained_model
+
     accuracies = {}
     for name in tqdm(models, desc="evaluate", unit="model"):
-        probabilities = load_model(name).predict(test_images, batch_size=PREDICTION_BATCH_SIZE, verbose=0)
+        probabilities = load_trained_model(paths.model_file(name)).predict(
+            test_images, batch_size=PREDICTION_BATCH_SIZE, verbose=0
+        )
         summary = summarize(test_labels, probabilities, len(CLASS_NAMES))
         write_model_report(name, test_labels, summary)
         figures.prediction_grid(

@@ -2,7 +2,10 @@
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 from fashion import paths
@@ -12,7 +15,7 @@ from fashion.cli import stage_entry_point
 from fashion.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
 from fashion.errors import PipelineError
 from fashion.history import write_history
-from fashion.params import load_params, parse_model
+from fashion.params import load_params, parse_distribute, parse_model
 
 
 def read_suggested_learning_rate(path: Path) -> float:
@@ -36,26 +39,51 @@ def parse_arguments(argv):
 @stage_entry_point("train")
 def main(argv=None) -> str:
     arguments = parse_arguments(argv)
-    params = parse_model(load_params(paths.PARAMS_FILE), arguments.model)
+    raw = load_params(paths.PARAMS_FILE)
+    params = parse_model(raw, arguments.model)
+    strategy_name = parse_distribute(raw).strategy
     learning_rate = params.learning_rate
     if learning_rate is None:
         learning_rate = read_suggested_learning_rate(paths.LR_FIND_METRICS_FILE)
     outputs = (paths.model_file(params.name), paths.history_file(params.name), paths.train_metrics_file(params.name))
-    check_writable(outputs)
+    check_writable((*outputs, paths.live_dir(params.name) / "metrics.json"))
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
 
     # TensorFlow loads only after the params, the outputs and the data have been checked.
+    from dvclive import Live
+    from dvclive.keras import DVCLiveCallback
+
+    from fashion.distribute import is_chief, make_strategy
     from fashion.models import build_dense_model, compile_classifier
     from fashion.tensorflow_setup import make_deterministic
     from fashion.training import fit
 
     make_deterministic(params.seed)
-    model = build_dense_model(
-        params.hidden_units, params.activation, params.input_scaling, IMAGE_SIZE, NUMBER_OF_CLASSES, name=params.name
-    )
-    compile_classifier(model, params.optimizer, learning_rate)
-    history = fit(model, training, validation, params.epochs, params.batch_size, description=params.name)
+    strategy = make_strategy(strategy_name)
+    with strategy.scope():
+        model = build_dense_model(
+            params.hidden_units, params.activation, params.input_scaling, IMAGE_SIZE, NUMBER_OF_CLASSES, params.name
+        )
+        compile_classifier(model, params.optimizer, learning_rate)
+    chief = is_chief(os.environ.get("TF_CONFIG"))
+    # Only the chief logs and writes; other workers of a multi-worker run write to a
+    # temporary directory, as TensorFlow requires every worker to take part in saving.
+    live_directory = paths.live_dir(params.name) if chief else Path(tempfile.mkdtemp()) / "live"
+    try:
+        with Live(dir=str(live_directory), dvcyaml=None, save_dvc_exp=False, report=None) as live:
+            history = fit(
+                model, training, validation, params.epochs, params.batch_size, description=params.name,
+                callbacks=(DVCLiveCallback(live=live),),
+            )  # fmt: skip
+    except BaseException:
+        # A diverged or interrupted run leaves no live log that looks like a result.
+        shutil.rmtree(live_directory, ignore_errors=True)
+        raise
+    if not chief:
+        with tempfile.TemporaryDirectory() as scratch:
+            model.save(Path(scratch) / "model.keras")
+        return f"{params.name}: worker finished; the chief writes the outputs"
 
     with atomic_path(paths.model_file(params.name)) as temporary:
         model.save(temporary)
@@ -68,6 +96,7 @@ def main(argv=None) -> str:
         "learning_rate": learning_rate,
         "epochs": params.epochs,
         "parameters": model.count_params(),
+        "replicas": strategy.num_replicas_in_sync,
     }
     write_json(paths.train_metrics_file(params.name), final)
     return f"{params.name}: validation accuracy {final['validation_accuracy']:.4f} after {params.epochs} epochs"

@@ -62,13 +62,15 @@ def test_declared_params_are_exactly_the_validated_ones():
         params.NormalizeParams, "normalize"
     )
     assert set(stage_definition("lr_find")["params"]) == fields(params.LrFindParams, "lr_find")
-    assert stage_definition("train")["params"] == ["models.${key}"]
+    distribute = sorted(fields(params.DistributeParams, "distribute"))
+    assert stage_definition("train")["params"] == ["models.${key}", *distribute]
+    assert set(stage_definition("export")["params"]) == {"models"} | fields(params.ExportParams, "export")
     assert set(stage_definition("evaluate")["params"]) == {"models"} | fields(params.EvaluateParams, "evaluate")
 
 
 def out_paths(stage: str) -> set[str]:
     definition = stage_definition(stage)
-    entries = definition.get("outs", []) + definition.get("metrics", [])
+    entries = definition.get("outs", []) + definition.get("metrics", []) + definition.get("plots", [])
     return {entry if isinstance(entry, str) else next(iter(entry)) for entry in entries}
 
 
@@ -85,6 +87,13 @@ def test_outputs_match_the_paths_module():
         paths.model_file(key).as_posix(),
         paths.history_file(key).as_posix(),
         paths.train_metrics_file(key).as_posix(),
+        (paths.live_dir(key) / "metrics.json").as_posix(),
+        (paths.live_dir(key) / "plots" / "metrics").as_posix(),
+    }
+    assert out_paths("export") == {
+        paths.SAVED_MODEL_DIR.as_posix(),
+        paths.TFLITE_FILE.as_posix(),
+        paths.EXPORT_METRICS_FILE.as_posix(),
     }
     assert out_paths("evaluate") == {
         path.as_posix()
@@ -103,7 +112,7 @@ def test_outputs_match_the_paths_module():
 def test_small_outputs_are_tracked_by_git_not_the_cache():
     for stage in STAGES:
         definition = stage_definition(stage)
-        for entry in definition.get("outs", []) + definition.get("metrics", []):
+        for entry in definition.get("outs", []) + definition.get("metrics", []) + definition.get("plots", []):
             path = entry if isinstance(entry, str) else next(iter(entry))
-            if path.startswith(("metrics/", "plots/")):
-                assert entry[path] == {"cache": False}, path
+            if path.startswith(("metrics/", "plots/", "dvclive/")):
+                assert entry[path]["cache"] is False, path

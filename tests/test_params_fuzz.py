@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import REPOSITORY_ROOT, write_params
 
-from fashion.params import ACTIVATIONS, INPUT_SCALINGS, MIRROR_SCHEMES, OPTIMIZERS
-from stages import download, evaluate, lr_find, normalize, train
+from fashion.params import ACTIVATIONS, EXPORT_BEST, INPUT_SCALINGS, MIRROR_SCHEMES, OPTIMIZERS, STRATEGIES
+from stages import download, evaluate, export, lr_find, normalize, train
 
 PARAMS = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
 MODEL_NAMES = list(PARAMS["models"])
@@ -92,6 +92,8 @@ INVALID_VALUES = {
     "learning_rate": st.one_of(
         st.just(0), st.just(0.0), st.floats(max_value=0.0, allow_nan=False), not_finite, text_except(("lr_find",))
     ),
+    "strategy": text_except(STRATEGIES),
+    "model": text_except((EXPORT_BEST, *MODEL_NAMES)),
     "grid_rows": integer_outside(1, 10),
     "grid_columns": integer_outside(1, 10),
 }
@@ -116,18 +118,18 @@ SECTIONS = [(key,) for key in PARAMS] + [("models", name) for name in MODEL_NAME
 
 def stages_reading(path: tuple) -> list[tuple]:
     """(stage module, argv) of each stage that reads the part of params at `path`."""
-    every = [(download, []), (normalize, []), (lr_find, []), (evaluate, [])] + [
-        (train, ["--model", name]) for name in MODEL_NAMES
-    ]
+    trains = [(train, ["--model", name]) for name in MODEL_NAMES]
     if not path:
-        return every
+        return [(download, []), (normalize, []), (lr_find, []), *trains, (evaluate, []), (export, [])]
     section = path[0]
     if section == "download":
         return [(download, []), (normalize, [])] if len(path) == 1 or path[1] == "sha256" else [(download, [])]
     if section == "models":
-        names = MODEL_NAMES if len(path) == 1 else [path[1]]
-        return [(train, ["--model", name]) for name in names] + [(evaluate, [])]
-    return [({"normalize": normalize, "lr_find": lr_find, "evaluate": evaluate}[section], [])]
+        readers = trains if len(path) == 1 else [(train, ["--model", path[1]])]
+        return [*readers, (evaluate, []), (export, [])]
+    if section == "distribute":
+        return trains
+    return [({"normalize": normalize, "lr_find": lr_find, "evaluate": evaluate, "export": export}[section], [])]
 
 
 @st.composite

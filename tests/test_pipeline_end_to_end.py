@@ -5,11 +5,12 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
 from conftest import copy_pipeline
-from synthetic import tiny_params, write_params
+from synthetic import tiny_params, write_dataset, write_params
 
 pytestmark = pytest.mark.slow
 
@@ -27,11 +28,11 @@ def run(command: list[str], cwd, check: bool = True) -> str:
     return result.stdout + result.stderr
 
 
-@pytest.fixture
-def repository(tmp_path, mirror):
-    """A git repository holding the pipeline, tiny params and one commit."""
-    directory, sha256 = mirror
-    root = tmp_path / "repository"
+def make_repository(parent) -> Path:
+    """A git repository in `parent` holding the pipeline, tiny params, a synthetic mirror and one commit."""
+    directory = parent / "mirror"
+    sha256 = write_dataset(directory)
+    root = parent / "repository"
     root.mkdir()
     run(["git", "init", "-q"], root)
     run(["git", "config", "user.email", "test@example.org"], root)
@@ -44,6 +45,11 @@ def repository(tmp_path, mirror):
     return root
 
 
+@pytest.fixture
+def repository(tmp_path):
+    return make_repository(tmp_path)
+
+
 def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     run(["dvc", "repro"], repository)
 
@@ -53,9 +59,17 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
         assert (repository / f"models/{name}.keras").exists()
         assert (repository / f"plots/history/{name}.csv").exists()
     assert json.loads((repository / "metrics/lr_find.json").read_text())["suggested_learning_rate"] > 0
+    assert json.loads((repository / "metrics/export.json").read_text())["tflite_agreement"] == 1.0
+    assert (repository / "export/model.tflite").stat().st_size > 0
 
     metrics = run(["dvc", "metrics", "show"], repository)
-    for expected in ("metrics/test/model_4.json", "test_accuracy", "metrics/train/model_1.json", "metrics/data.json"):
+    for expected in (
+        "metrics/test/model_4.json",
+        "test_accuracy",
+        "metrics/train/model_1.json",
+        "metrics/data.json",
+        "dvclive/model_1/metrics.json",
+    ):
         assert expected in metrics
 
     run(["dvc", "plots", "show", "-o", "plots_page"], repository)
@@ -79,7 +93,8 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     write_params(repository, params)
     output = run(["dvc", "repro"], repository)
     ran = sorted(line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage"))
-    assert ran == ["evaluate", "train@model_2"]
+    # export re-runs too: the best model may have changed.
+    assert ran == ["evaluate", "export", "train@model_2"]
 
     assert "models.model_2.epochs" in run(["dvc", "params", "diff"], repository)
     assert "metrics/train/model_2.json" in run(["dvc", "metrics", "diff"], repository)

@@ -23,7 +23,8 @@ from fashion.atomic import atomic_path, write_json
 from fashion.dataset import DATASET_FILES, TRAIN_LABELS_FILE
 from fashion.download import download_all, download_file
 from fashion.errors import PipelineError
-from stages import evaluate, normalize, train
+from fashion.models import load_trained_model
+from stages import normalize, train
 
 # Mirrors that misbehave.
 
@@ -226,7 +227,7 @@ def test_models_with_arbitrary_code_are_refused(project):
     paths.MODELS_DIR.mkdir()
     keras.Model(inputs, outputs).save(paths.model_file("model_1"))
     with pytest.raises(PipelineError, match="cannot be loaded in Keras's safe mode"):
-        evaluate.load_model("model_1")
+        load_trained_model(paths.model_file("model_1"))
 
 
 def test_model_names_cannot_escape_the_output_directories(project, capsys):

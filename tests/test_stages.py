@@ -38,6 +38,13 @@ def test_lr_find_train_and_evaluate_write_every_output(processed_project):
     for name in models:
         assert train.main(["--model", name]) == 0
     assert read_json(paths.train_metrics_file("model_4"))["learning_rate"] == suggestion["suggested_learning_rate"]
+    # dvclive logged every epoch of every model.
+    for name in models:
+        live = read_json(paths.live_dir(name) / "metrics.json")
+        assert set(live) == {"train", "eval", "step"}
+        assert live["eval"]["accuracy"] == read_json(paths.train_metrics_file(name))["validation_accuracy"]
+        accuracy_log = (paths.live_dir(name) / "plots/metrics/eval/accuracy.tsv").read_text().splitlines()
+        assert len(accuracy_log) == 1 + models[name]["epochs"]
 
     assert evaluate.main([]) == 0
     for name in models:
@@ -77,6 +84,7 @@ def test_a_diverging_model_stops_with_its_name_and_epoch_and_writes_nothing(proc
     assert not paths.model_file("model_1").exists()
     assert not paths.train_metrics_file("model_1").exists()
     assert not paths.history_file("model_1").exists()
+    assert not paths.live_dir("model_1").exists()
 
 
 def test_train_without_lr_find_output_says_what_to_run(processed_project, capsys):

@@ -1,0 +1,47 @@
+"""Choose a `tf.distribute` strategy by name.
+
+- `one_device`: TensorFlow's default strategy, everything on one device.
+- `mirrored`: synchronous data parallelism over every local GPU, or, with no
+  GPU, over every logical CPU device (tests split the CPU into two).
+- `multi_worker`: synchronous data parallelism over several machines, each
+  started with its own `TF_CONFIG` (see the README); only the chief writes.
+
+Build and compile the model inside `strategy.scope()`; the batch size given to
+`fit` is the global one, split across replicas.
+"""
+
+import json
+import os
+
+from fashion.errors import PipelineError
+from fashion.params import STRATEGIES
+from fashion.tensorflow_setup import tf
+
+
+def make_strategy(name: str) -> tf.distribute.Strategy:
+    """The strategy called `name`; see the module docstring."""
+    if name == "one_device":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        return tf.distribute.MirroredStrategy(devices=[device.name for device in devices])
+    if name == "multi_worker":
+        if "TF_CONFIG" not in os.environ:
+            raise PipelineError(
+                "distribute.strategy is multi_worker but TF_CONFIG is not set; set it on every "
+                "worker (see the README's 'Distributed training'), or use one_device or mirrored."
+            )
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    raise PipelineError(f"Unknown strategy '{name}'; use one of {', '.join(STRATEGIES)}.")
+
+
+def is_chief(tf_config: str | None) -> bool:
+    """Whether this process writes the outputs: always, unless TF_CONFIG makes it a non-chief worker.
+
+    Without a `chief` task in the cluster, worker 0 is the chief (TensorFlow's rule).
+    """
+    config = json.loads(tf_config or "{}")
+    task = config.get("task") or {}
+    if not task or task.get("type") == "chief":
+        return True
+    return task.get("type") == "worker" and task.get("index", 0) == 0 and "chief" not in config.get("cluster", {})

@@ -1,0 +1,58 @@
+"""Export a trained Keras model for serving: a SavedModel and a TFLite flat buffer."""
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+
+from fashion.atomic import check_inside_repository
+from fashion.errors import PipelineError
+from fashion.tensorflow_setup import keras, tf
+
+
+def export_saved_model(model: keras.Model, directory: Path) -> None:
+    """Write a TensorFlow SavedModel (for TF Serving) with a `serve` signature.
+
+    It is written beside `directory` and renamed into place once complete.
+    """
+    directory = Path(directory)
+    check_inside_repository(directory)
+    temporary = directory.with_name(f".{directory.name}.tmp")
+    shutil.rmtree(temporary, ignore_errors=True)
+    try:
+        model.export(str(temporary), format="tf_saved_model", verbose=False)
+        shutil.rmtree(directory, ignore_errors=True)
+        os.replace(temporary, directory)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+
+
+def convert_to_tflite(saved_model_directory: Path) -> bytes:
+    """Convert a SavedModel to a TFLite flat buffer (float32, no quantization)."""
+    try:
+        converter = tf.lite.TFLiteConverter.from_saved_model(str(saved_model_directory))
+        return converter.convert()
+    except Exception as error:  # The converter raises many types; the message says which.
+        raise PipelineError(f"TFLite conversion of {saved_model_directory} failed: {error}") from error
+
+
+def saved_model_predict(directory: Path, images: np.ndarray) -> np.ndarray:
+    """Class probabilities from a SavedModel, through its `serve` endpoint."""
+    loaded = tf.saved_model.load(str(directory))
+    return np.asarray(loaded.serve(tf.constant(images, dtype=tf.float32)))
+
+
+def tflite_predict(flat_buffer: bytes, images: np.ndarray) -> np.ndarray:
+    """Class probabilities from a TFLite model, one image at a time (its batch size is 1)."""
+    interpreter = tf.lite.Interpreter(model_content=flat_buffer)
+    input_detail = interpreter.get_input_details()[0]
+    output_detail = interpreter.get_output_details()[0]
+    interpreter.resize_tensor_input(input_detail["index"], [1, *images.shape[1:]])
+    interpreter.allocate_tensors()
+    probabilities = []
+    for image in images.astype(np.float32):
+        interpreter.set_tensor(input_detail["index"], image[np.newaxis])
+        interpreter.invoke()
+        probabilities.append(interpreter.get_tensor(output_detail["index"])[0])
+    return np.stack(probabilities)

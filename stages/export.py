@@ -1,0 +1,75 @@
+"""Stage export: the chosen model as a SavedModel and a TFLite file, for serving.
+
+`export.model: best` picks the model with the highest validation accuracy; the
+test set plays no part. The exports are checked against the Keras model on the
+validation images: both must predict the same class for every image.
+"""
+
+import json
+import sys
+
+import numpy as np
+
+from fashion import paths
+from fashion.arrays import load_split
+from fashion.atomic import atomic_path, check_writable, write_json
+from fashion.cli import stage_entry_point
+from fashion.errors import PipelineError
+from fashion.params import EXPORT_BEST, load_params, parse_export, parse_models
+
+
+def choose_model(choice: str, model_names) -> str:
+    """The named model, or the one with the highest final validation accuracy."""
+    if choice != EXPORT_BEST:
+        return choice
+    accuracies = {}
+    for name in model_names:
+        path = paths.train_metrics_file(name)
+        try:
+            accuracies[name] = json.loads(path.read_text())["validation_accuracy"]
+        except (OSError, ValueError, KeyError) as error:
+            raise PipelineError(f"{path} is missing or invalid ({error}). Run `dvc repro train@{name}`.") from error
+    return max(accuracies, key=accuracies.get)
+
+
+@stage_entry_point("export")
+def main(argv=None) -> str:
+    raw = load_params(paths.PARAMS_FILE)
+    models = parse_models(raw)
+    params = parse_export(raw)
+    name = choose_model(params.model, models)
+    check_writable((paths.TFLITE_FILE, paths.EXPORT_METRICS_FILE))
+    validation_images, _ = load_split(paths.PROCESSED_DIR, "validation")
+
+    from fashion.export import convert_to_tflite, export_saved_model, saved_model_predict, tflite_predict
+    from fashion.models import load_trained_model
+
+    model = load_trained_model(paths.model_file(name))
+    export_saved_model(model, paths.SAVED_MODEL_DIR)
+    flat_buffer = convert_to_tflite(paths.SAVED_MODEL_DIR)
+    keras_classes = model.predict(validation_images, batch_size=1024, verbose=0).argmax(axis=1)
+    agreement = {
+        "saved_model": float(
+            np.mean(saved_model_predict(paths.SAVED_MODEL_DIR, validation_images).argmax(axis=1) == keras_classes)
+        ),
+        "tflite": float(np.mean(tflite_predict(flat_buffer, validation_images).argmax(axis=1) == keras_classes)),
+    }
+    if min(agreement.values()) < 1.0:
+        raise PipelineError(f"The exported {name} disagrees with the Keras model on validation images: {agreement}.")
+    with atomic_path(paths.TFLITE_FILE) as temporary:
+        temporary.write_bytes(flat_buffer)
+    write_json(
+        paths.EXPORT_METRICS_FILE,
+        {
+            "model": name,
+            "saved_model_agreement": agreement["saved_model"],
+            "tflite_agreement": agreement["tflite"],
+            "tflite_bytes": len(flat_buffer),
+        },
+    )
+    checked = len(keras_classes)
+    return f"exported {name} as SavedModel and TFLite; same classes as Keras on {checked} validation images"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

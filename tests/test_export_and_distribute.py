@@ -1,0 +1,112 @@
+"""Export for serving, and tf.distribute strategies."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import yaml
+from synthetic import REPOSITORY_ROOT, write_params
+
+from fashion import paths
+from fashion.arrays import load_split
+from fashion.distribute import is_chief, make_strategy
+from fashion.errors import PipelineError
+from fashion.export import saved_model_predict, tflite_predict
+from fashion.models import load_trained_model
+from stages import export, train
+
+
+def test_export_matches_the_keras_model_on_test_images(processed_project):
+    params = yaml.safe_load(paths.PARAMS_FILE.read_text())
+    params["export"]["model"] = "model_1"
+    write_params(processed_project, params)
+    assert train.main(["--model", "model_1"]) == 0
+
+    assert export.main([]) == 0
+
+    report = json.loads(paths.EXPORT_METRICS_FILE.read_text())
+    assert report["model"] == "model_1"
+    assert report["tflite_agreement"] == 1.0 and report["saved_model_agreement"] == 1.0
+    test_images, _ = load_split(paths.PROCESSED_DIR, "test")
+    keras_probabilities = load_trained_model(paths.model_file("model_1")).predict(test_images, verbose=0)
+    saved_model_probabilities = saved_model_predict(paths.SAVED_MODEL_DIR, test_images)
+    tflite_probabilities = tflite_predict(paths.TFLITE_FILE.read_bytes(), test_images)
+    np.testing.assert_array_equal(saved_model_probabilities.argmax(axis=1), keras_probabilities.argmax(axis=1))
+    np.testing.assert_array_equal(tflite_probabilities.argmax(axis=1), keras_probabilities.argmax(axis=1))
+    np.testing.assert_allclose(tflite_probabilities, keras_probabilities, atol=1e-5)
+
+
+def test_best_means_the_highest_validation_accuracy(project):
+    for name, accuracy in (("model_1", 0.7), ("model_2", 0.9), ("model_4", 0.8)):
+        paths.train_metrics_file(name).parent.mkdir(parents=True, exist_ok=True)
+        paths.train_metrics_file(name).write_text(json.dumps({"validation_accuracy": accuracy}))
+    assert export.choose_model("best", ["model_1", "model_2", "model_4"]) == "model_2"
+    assert export.choose_model("model_1", ["model_1", "model_2"]) == "model_1"
+    with pytest.raises(PipelineError, match="train@model_9"):
+        export.choose_model("best", ["model_1", "model_9"])
+
+
+def test_one_device_is_the_default_strategy():
+    assert make_strategy("one_device").num_replicas_in_sync == 1
+
+
+def test_multi_worker_without_tf_config_says_what_to_set(monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(PipelineError, match="TF_CONFIG is not set"):
+        make_strategy("multi_worker")
+
+
+@pytest.mark.parametrize(
+    ("tf_config", "chief"),
+    [
+        (None, True),
+        ('{"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 0}}', True),
+        ('{"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 1}}', False),
+        ('{"cluster": {"chief": ["c:1"], "worker": ["a:1"]}, "task": {"type": "worker", "index": 0}}', False),
+        ('{"cluster": {"chief": ["c:1"], "worker": ["a:1"]}, "task": {"type": "chief", "index": 0}}', True),
+    ],
+)
+def test_only_the_chief_writes(tf_config, chief):
+    assert is_chief(tf_config) is chief
+
+
+MIRRORED_TRAINING = textwrap.dedent(
+    """
+    import json, sys
+    from fashion.tensorflow_setup import tf, make_deterministic
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    from synthetic import make_images
+    from fashion.distribute import make_strategy
+    from fashion.models import build_dense_model, compile_classifier
+    from fashion.training import fit
+
+    make_deterministic(0)
+    images, labels = make_images(per_class=40, seed=0)
+    images = images.astype("float32") / 255.0
+    strategy = make_strategy("mirrored")
+    with strategy.scope():
+        model = build_dense_model((16,), "relu", "unit", 28, 10)
+        compile_classifier(model, "adam", 0.01)
+    history = fit(model, (images[:320], labels[:320]), (images[320:], labels[320:]), 5, 32, "mirrored")
+    print(json.dumps({"replicas": strategy.num_replicas_in_sync, "validation_accuracy": history["val_accuracy"][-1]}))
+    """
+)
+
+
+def test_mirrored_strategy_trains_over_two_logical_cpus():
+    result = subprocess.run(
+        [sys.executable, "-c", MIRRORED_TRAINING],
+        cwd=REPOSITORY_ROOT,
+        env={"PYTHONPATH": f"{REPOSITORY_ROOT}:{REPOSITORY_ROOT / 'tests'}", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["replicas"] == 2
+    assert report["validation_accuracy"] > 0.5
