@@ -18,6 +18,9 @@ def main() -> int:
         Path("plots/lr_find.png"),
         Path("plots/learning_curves.csv"),
         Path("plots/learning_curves.png"),
+        Path("metrics/export.json"),
+        Path("export/model.tflite"),
+        Path("export/saved_model/saved_model.pb"),
     ]
     for name in models:
         expected += [
@@ -29,6 +32,7 @@ def main() -> int:
             Path(f"plots/confusion_heatmap/{name}.png"),
             Path(f"plots/predictions/{name}.png"),
             Path(f"plots/per_class/{name}.csv"),
+            Path(f"dvclive/{name}/metrics.json"),
         ]
     problems = [f"missing {path}" for path in expected if not path.is_file()]
     accuracy = {
