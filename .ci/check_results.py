@@ -32,7 +32,7 @@ def main() -> int:
             Path(f"plots/confusion_heatmap/{name}.png"),
             Path(f"plots/predictions/{name}.png"),
             Path(f"plots/per_class/{name}.csv"),
-            Path(f"dvclive/{name}/metrics.json"),
+            Path(f"live/{name}/metrics.json"),
         ]
     problems = [f"missing {path}" for path in expected if not path.is_file()]
     accuracy = {

@@ -30,7 +30,7 @@ CONFUSION_FIGURE_DIR = PLOTS_DIR / "confusion_heatmap"
 PREDICTIONS_FIGURE_DIR = PLOTS_DIR / "predictions"
 PER_CLASS_DIR = PLOTS_DIR / "per_class"
 
-LIVE_DIR = Path("dvclive")
+LIVE_DIR = Path("live")
 EXPORT_DIR = Path("export")
 SAVED_MODEL_DIR = EXPORT_DIR / "saved_model"
 TFLITE_FILE = EXPORT_DIR / "model.tflite"

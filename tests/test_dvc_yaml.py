@@ -114,5 +114,5 @@ def test_small_outputs_are_tracked_by_git_not_the_cache():
         definition = stage_definition(stage)
         for entry in definition.get("outs", []) + definition.get("metrics", []) + definition.get("plots", []):
             path = entry if isinstance(entry, str) else next(iter(entry))
-            if path.startswith(("metrics/", "plots/", "dvclive/")):
+            if path.startswith(("metrics/", "plots/", "live/")):
                 assert entry[path]["cache"] is False, path

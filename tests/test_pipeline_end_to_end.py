@@ -68,7 +68,7 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
         "test_accuracy",
         "metrics/train/model_1.json",
         "metrics/data.json",
-        "dvclive/model_1/metrics.json",
+        "live/model_1/metrics.json",
     ):
         assert expected in metrics
 
@@ -98,6 +98,20 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
 
     assert "models.model_2.epochs" in run(["dvc", "params", "diff"], repository)
     assert "metrics/train/model_2.json" in run(["dvc", "metrics", "diff"], repository)
+    plots_diff = json.loads(
+        run(["dvc", "plots", "diff", "HEAD", "--json", "--targets", "learning_curves_accuracy"], repository)
+    )
+    curves = plots_diff["data"]["learning_curves_accuracy"][0]
+    assert set(curves["revisions"]) == {"HEAD", "workspace"}
+    epochs_by_revision = {
+        revision: max(
+            int(row["epoch"])
+            for row in curves["content"]["data"]["values"]
+            if row["rev"] == revision and row["model"] == "model_2"
+        )
+        for revision in ("HEAD", "workspace")
+    }
+    assert epochs_by_revision == {"HEAD": 2, "workspace": 3}
 
     # SIGKILL the train stage mid-epoch: no stale model or metrics survive, and
     # the next dvc repro completes.
