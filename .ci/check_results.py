@@ -12,7 +12,9 @@ MINIMUM_MODEL_4_ACCURACY = 0.80
 def main() -> int:
     models = list(yaml.safe_load(Path("params.yaml").read_text())["models"])
     expected = [
-        Path("metrics/data.json"),
+        Path("metrics/data/train.json"),
+        Path("metrics/data/validation.json"),
+        Path("metrics/data/test.json"),
         Path("metrics/lr_find.json"),
         Path("plots/lr_find.csv"),
         Path("plots/lr_find.png"),

@@ -15,7 +15,7 @@ MODELS_DIR = Path("models")
 METRICS_DIR = Path("metrics")
 PLOTS_DIR = Path("plots")
 
-DATA_METRICS_FILE = METRICS_DIR / "data.json"
+DATA_METRICS_DIR = METRICS_DIR / "data"
 LR_FIND_METRICS_FILE = METRICS_DIR / "lr_find.json"
 TRAIN_METRICS_DIR = METRICS_DIR / "train"
 TEST_METRICS_DIR = METRICS_DIR / "test"
@@ -40,6 +40,11 @@ EXPORT_METRICS_FILE = METRICS_DIR / "export.json"
 def model_file(model_name: str) -> Path:
     """Where the train stage saves the Keras model called `model_name`."""
     return MODELS_DIR / f"{model_name}.keras"
+
+
+def data_metrics_file(split: str) -> Path:
+    """Images per class in one split (train, validation or test): one row of `dvc metrics show`."""
+    return DATA_METRICS_DIR / f"{split}.json"
 
 
 def live_dir(model_name: str) -> Path:

@@ -52,7 +52,8 @@ def main(argv=None) -> str:
         save_split(paths.PROCESSED_DIR, split, scale_to_unit(images), labels)
         counts[split] = {"total": len(labels), **count_per_class(labels, CLASS_NAMES)}
     write_checksums(paths.PROCESSED_DIR)
-    write_json(paths.DATA_METRICS_FILE, counts)
+    for split, split_counts in counts.items():
+        write_json(paths.data_metrics_file(split), split_counts)
     sizes = ", ".join(f"{split} {count['total']}" for split, count in counts.items())
     return f"wrote {sizes} images to {paths.PROCESSED_DIR}"
 

@@ -77,7 +77,7 @@ def out_paths(stage: str) -> set[str]:
 def test_outputs_match_the_paths_module():
     key = "${key}"
     assert out_paths("download") == {paths.RAW_DIR.as_posix()}
-    assert out_paths("normalize") == {paths.PROCESSED_DIR.as_posix(), paths.DATA_METRICS_FILE.as_posix()}
+    assert out_paths("normalize") == {paths.PROCESSED_DIR.as_posix(), paths.DATA_METRICS_DIR.as_posix()}
     assert out_paths("lr_find") == {
         paths.LR_FIND_METRICS_FILE.as_posix(),
         paths.LR_FIND_PLOT_FILE.as_posix(),

@@ -67,7 +67,7 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
         "metrics/test/model_4.json",
         "test_accuracy",
         "metrics/train/model_1.json",
-        "metrics/data.json",
+        "metrics/data/validation.json",
         "live/model_1/metrics.json",
     ):
         assert expected in metrics

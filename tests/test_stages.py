@@ -20,7 +20,7 @@ def test_normalize_writes_scaled_splits_and_class_counts(processed_project):
     _, validation_labels = load_split(paths.PROCESSED_DIR, "validation")
     assert images.dtype == np.float32 and images.min() >= 0.0 and images.max() <= 1.0
     assert images.max() == np.float32(250 / 255)
-    counts = read_json(paths.DATA_METRICS_FILE)
+    counts = {split: read_json(paths.data_metrics_file(split)) for split in ("train", "validation", "test")}
     assert counts["train"]["total"] == len(labels) == 240
     assert counts["validation"]["total"] == len(validation_labels) == 60
     assert counts["validation"]["Ankle boot"] == 6
