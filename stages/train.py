@@ -51,10 +51,8 @@ def main(argv=None) -> str:
     validation = load_split(paths.PROCESSED_DIR, "validation")
 
     # TensorFlow loads only after the params, the outputs and the data have been checked.
-    from dvclive import Live
-    from dvclive.keras import DVCLiveCallback
-
     from fashion.distribute import is_chief, make_strategy
+    from fashion.live import live_callback, open_live_log
     from fashion.models import build_dense_model, compile_classifier
     from fashion.tensorflow_setup import make_deterministic
     from fashion.training import fit
@@ -71,10 +69,10 @@ def main(argv=None) -> str:
     # temporary directory, as TensorFlow requires every worker to take part in saving.
     live_directory = paths.live_dir(params.name) if chief else Path(tempfile.mkdtemp()) / "live"
     try:
-        with Live(dir=str(live_directory), dvcyaml=None, save_dvc_exp=False, report=None) as live:
+        with open_live_log(live_directory) as live:
             history = fit(
                 model, training, validation, params.epochs, params.batch_size, description=params.name,
-                callbacks=(DVCLiveCallback(live=live),),
+                callbacks=(live_callback(live),),
             )  # fmt: skip
     except BaseException:
         # A diverged or interrupted run leaves no live log that looks like a result.
