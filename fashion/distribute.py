@@ -15,11 +15,15 @@ import os
 
 from fashion.errors import PipelineError
 from fashion.params import STRATEGIES
-from fashion.tensorflow_setup import tf
 
 
-def make_strategy(name: str) -> tf.distribute.Strategy:
-    """The strategy called `name`; see the module docstring."""
+def make_strategy(name: str):
+    """The `tf.distribute.Strategy` called `name`; see the module docstring.
+
+    TensorFlow is imported here, not at module level, so `is_chief` stays cheap.
+    """
+    from fashion.tensorflow_setup import tf
+
     if name == "one_device":
         return tf.distribute.get_strategy()
     if name == "mirrored":

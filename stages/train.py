@@ -13,6 +13,7 @@ from fashion.arrays import load_split
 from fashion.atomic import atomic_path, check_writable, write_json
 from fashion.cli import stage_entry_point
 from fashion.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
+from fashion.distribute import is_chief, make_strategy
 from fashion.errors import PipelineError
 from fashion.history import write_history
 from fashion.params import load_params, parse_distribute, parse_model
@@ -45,13 +46,18 @@ def main(argv=None) -> str:
     learning_rate = params.learning_rate
     if learning_rate is None:
         learning_rate = read_suggested_learning_rate(paths.LR_FIND_METRICS_FILE)
-    outputs = (paths.model_file(params.name), paths.history_file(params.name), paths.train_metrics_file(params.name))
-    check_writable((*outputs, paths.live_dir(params.name) / "metrics.json"))
+    chief = is_chief(os.environ.get("TF_CONFIG"))
+    if chief:
+        outputs = (
+            paths.model_file(params.name),
+            paths.history_file(params.name),
+            paths.train_metrics_file(params.name),
+        )
+        check_writable((*outputs, paths.live_dir(params.name) / "metrics.json"))
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
 
     # TensorFlow loads only after the params, the outputs and the data have been checked.
-    from fashion.distribute import is_chief, make_strategy
     from fashion.live import live_callback, open_live_log
     from fashion.models import build_dense_model, compile_classifier
     from fashion.tensorflow_setup import make_deterministic
@@ -64,7 +70,6 @@ def main(argv=None) -> str:
             params.hidden_units, params.activation, params.input_scaling, IMAGE_SIZE, NUMBER_OF_CLASSES, params.name
         )
         compile_classifier(model, params.optimizer, learning_rate)
-    chief = is_chief(os.environ.get("TF_CONFIG"))
     # Only the chief logs and writes; other workers of a multi-worker run write to a
     # temporary directory, as TensorFlow requires every worker to take part in saving.
     live_directory = paths.live_dir(params.name) if chief else Path(tempfile.mkdtemp()) / "live"

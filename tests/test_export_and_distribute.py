@@ -110,3 +110,11 @@ def test_mirrored_strategy_trains_over_two_logical_cpus():
     report = json.loads(result.stdout.strip().splitlines()[-1])
     assert report["replicas"] == 2
     assert report["validation_accuracy"] > 0.5
+
+
+def test_a_non_chief_worker_trains_but_writes_nothing(processed_project, monkeypatch, capsys):
+    monkeypatch.setenv("TF_CONFIG", '{"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 1}}')
+    assert train.main(["--model", "model_1"]) == 0
+    assert "worker finished; the chief writes the outputs" in capsys.readouterr().out
+    for output in (paths.model_file("model_1"), paths.train_metrics_file("model_1"), paths.live_dir("model_1")):
+        assert not output.exists()
