@@ -50,3 +50,20 @@ def test_compiled_loss_takes_probabilities_not_logits():
     compile_classifier(model, "adam", 1e-3)
     assert model.loss.get_config()["from_logits"] is False
     assert float(model.optimizer.learning_rate) == pytest.approx(1e-3)
+
+
+def test_many_steps_per_execution_give_bit_identical_training():
+    from synthetic import make_images
+
+    from fashion.tensorflow_setup import make_deterministic
+    from fashion.training import fit
+
+    images, labels = make_images(per_class=30, seed=0)
+    images = images.astype(np.float32) / 255.0
+    histories = []
+    for steps_per_execution in (1, 64):
+        make_deterministic(3)
+        model = build_dense_model((4, 4), "relu", "unit", image_size=28, classes=10)
+        compile_classifier(model, "adam", 0.01, steps_per_execution=steps_per_execution)
+        histories.append(fit(model, (images[:240], labels[:240]), (images[240:], labels[240:]), 3, 8, "spe"))
+    assert histories[0] == histories[1]
