@@ -49,3 +49,15 @@ def is_chief(tf_config: str | None) -> bool:
     if not task or task.get("type") == "chief":
         return True
     return task.get("type") == "worker" and task.get("index", 0) == 0 and "chief" not in config.get("cluster", {})
+
+
+def steps_per_execution(name: str) -> int:
+    """Batches per call into TensorFlow for the strategy called `name`.
+
+    Many steps per call halve training time on one device; under Keras 3 a
+    distributed `fit` fails with more than one (the multi-step function cannot
+    be built for per-replica values), so distributed runs take one at a time.
+    """
+    from fashion.models import STEPS_PER_EXECUTION
+
+    return STEPS_PER_EXECUTION if name == "one_device" else 1

@@ -68,24 +68,36 @@ def fit(
     description: str,
     callbacks: tuple = (),
     stop_on_divergence: bool = True,
+    multi_worker: tuple | None = None,
 ) -> dict[str, list[float]]:
     """Fit `model` and return its per-epoch history (Keras's keys).
 
     With `stop_on_divergence`, a non-finite loss raises `PipelineError` naming
-    the model and the epoch, before anything is saved.
+    the model and the epoch, before anything is saved. `multi_worker`, a
+    (MultiWorkerMirroredStrategy, shuffle seed) pair, trains with the custom
+    loop of `fashion.multi_worker`, since Keras 3's `fit` cannot.
     """
     divergence = StopOnDivergence()
     progress = EpochProgress(epochs, description)
+    every_callback = [*callbacks, divergence, progress]
     try:
-        history = model.fit(
-            *training,
-            validation_data=validation,
-            epochs=epochs,
-            batch_size=batch_size,
-            shuffle=True,
-            verbose=0,
-            callbacks=[*callbacks, divergence, progress],
-        )
+        if multi_worker is None:
+            history = model.fit(
+                *training,
+                validation_data=validation,
+                epochs=epochs,
+                batch_size=batch_size,
+                shuffle=True,
+                verbose=0,
+                callbacks=every_callback,
+            ).history
+        else:
+            from fashion.multi_worker import fit_multi_worker
+
+            strategy, seed = multi_worker
+            history = fit_multi_worker(model, strategy, training, validation, epochs, batch_size, seed, every_callback)
+            non_finite = [epoch for epoch, loss in enumerate(history["loss"], start=1) if not math.isfinite(loss)]
+            divergence.diverged_epoch = non_finite[0] if non_finite else None
     finally:
         # Keras skips on_train_end when interrupted; close the bar before any message.
         progress.close()
@@ -95,4 +107,4 @@ def fit(
             "became NaN or infinite. Lower its learning rate in params.yaml; no model or "
             "metrics were written."
         )
-    return {key: [float(value) for value in history.history[key]] for key in KERAS_HISTORY_KEYS}
+    return {key: [float(value) for value in history[key]] for key in KERAS_HISTORY_KEYS}

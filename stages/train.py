@@ -13,7 +13,7 @@ from fashion.arrays import load_split
 from fashion.atomic import atomic_path, check_writable, write_json
 from fashion.cli import stage_entry_point
 from fashion.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
-from fashion.distribute import is_chief, make_strategy
+from fashion.distribute import is_chief, make_strategy, steps_per_execution
 from fashion.errors import PipelineError
 from fashion.history import write_history
 from fashion.params import load_params, parse_distribute, parse_model
@@ -69,7 +69,7 @@ def main(argv=None) -> str:
         model = build_dense_model(
             params.hidden_units, params.activation, params.input_scaling, IMAGE_SIZE, NUMBER_OF_CLASSES, params.name
         )
-        compile_classifier(model, params.optimizer, learning_rate)
+        compile_classifier(model, params.optimizer, learning_rate, steps_per_execution(strategy_name))
     # Only the chief logs and writes; other workers of a multi-worker run write to a
     # temporary directory, as TensorFlow requires every worker to take part in saving.
     live_directory = paths.live_dir(params.name) if chief else Path(tempfile.mkdtemp()) / "live"
@@ -78,6 +78,7 @@ def main(argv=None) -> str:
             history = fit(
                 model, training, validation, params.epochs, params.batch_size, description=params.name,
                 callbacks=(live_callback(live),),
+                multi_worker=(strategy, params.seed) if strategy_name == "multi_worker" else None,
             )  # fmt: skip
     except BaseException:
         # A diverged or interrupted run leaves no live log that looks like a result.

@@ -1,6 +1,8 @@
 """Export for serving, and tf.distribute strategies."""
 
 import json
+import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -80,7 +82,7 @@ MIRRORED_TRAINING = textwrap.dedent(
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     from synthetic import make_images
-    from fashion.distribute import make_strategy
+    from fashion.distribute import make_strategy, steps_per_execution
     from fashion.models import build_dense_model, compile_classifier
     from fashion.training import fit
 
@@ -90,7 +92,7 @@ MIRRORED_TRAINING = textwrap.dedent(
     strategy = make_strategy("mirrored")
     with strategy.scope():
         model = build_dense_model((16,), "relu", "unit", 28, 10)
-        compile_classifier(model, "adam", 0.01)
+        compile_classifier(model, "adam", 0.01, steps_per_execution("mirrored"))
     history = fit(model, (images[:320], labels[:320]), (images[320:], labels[320:]), 5, 32, "mirrored")
     print(json.dumps({"replicas": strategy.num_replicas_in_sync, "validation_accuracy": history["val_accuracy"][-1]}))
     """
@@ -118,3 +120,40 @@ def test_a_non_chief_worker_trains_but_writes_nothing(processed_project, monkeyp
     assert "worker finished; the chief writes the outputs" in capsys.readouterr().out
     for output in (paths.model_file("model_1"), paths.train_metrics_file("model_1"), paths.live_dir("model_1")):
         assert not output.exists()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_multi_worker_training_with_two_local_workers(processed_project):
+    """The README's multi-worker launch, with both workers on 127.0.0.1."""
+    params = yaml.safe_load(paths.PARAMS_FILE.read_text())
+    params["distribute"]["strategy"] = "multi_worker"
+    write_params(processed_project, params)
+    cluster = {"worker": [f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"]}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "stages.train", "--model", "model_1"],
+            cwd=processed_project,
+            env={
+                **os.environ,
+                "PYTHONPATH": str(REPOSITORY_ROOT),
+                "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}}),
+            },
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for index in range(2)
+    ]
+    outputs = [worker.communicate(timeout=300) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], [error[-2000:] for _, error in outputs]
+    assert "worker finished; the chief writes the outputs" in outputs[1][0]
+    metrics = json.loads(paths.train_metrics_file("model_1").read_text())
+    assert metrics["replicas"] == 2
+    assert metrics["validation_accuracy"] > 0.2
+    assert paths.model_file("model_1").exists()
+    assert json.loads((paths.live_dir("model_1") / "metrics.json").read_text())["step"] == 1
