@@ -36,10 +36,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         )
         os.close(handle)
     except OSError as error:
-        raise PipelineError(
-            f"Cannot write to {target.parent}: {error.strerror}. "
-            "Check that the directory is writable and the disk is not full."
-        ) from error
+        raise _cannot_write(target.parent, error) from error
     temporary = Path(temporary_name)
     try:
         yield temporary
@@ -78,10 +75,13 @@ def check_writable(targets) -> None:
             with tempfile.TemporaryFile(dir=target.parent):
                 pass
         except OSError as error:
-            raise PipelineError(
-                f"Cannot write to {target.parent}: {error.strerror}. "
-                "Check that the directory is writable and the disk is not full."
-            ) from error
+            raise _cannot_write(target.parent, error) from error
+
+
+def _cannot_write(directory: Path, error: OSError) -> PipelineError:
+    return PipelineError(
+        f"Cannot write to {directory}: {error.strerror}. Check that the directory is writable and the disk is not full."
+    )
 
 
 def write_json(target: Path, data: dict) -> None:
