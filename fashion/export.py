@@ -11,6 +11,27 @@ from fashion.errors import PipelineError
 from fashion.tensorflow_setup import keras, tf
 
 
+def float32_copy(model: keras.Model) -> keras.Model:
+    """The same network and weights computing in float32 throughout.
+
+    TFLite has no bfloat16 kernels, so a model trained in mixed bfloat16 is
+    exported as its float32 twin (the weights were float32 all along).
+    """
+
+    def clone(layer):
+        config = layer.get_config()
+        config["dtype"] = "float32"
+        return layer.__class__.from_config(config)
+
+    copy = keras.models.clone_model(model, clone_function=clone)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def computes_in_float32(model: keras.Model) -> bool:
+    return all(layer.dtype_policy.compute_dtype == "float32" for layer in model.layers)
+
+
 def export_saved_model(model: keras.Model, directory: Path) -> None:
     """Write a TensorFlow SavedModel (for TF Serving) with a `serve` signature.
 

@@ -35,16 +35,22 @@ def build_dense_model(
     return keras.Model(inputs, outputs, name=name)
 
 
-def make_optimizer(optimizer: str, learning_rate: float) -> keras.optimizers.Optimizer:
-    """The named Keras optimizer with the given learning rate."""
-    optimizers = {
-        "adam": keras.optimizers.Adam,
-        "sgd": keras.optimizers.SGD,
-        "rmsprop": keras.optimizers.RMSprop,
-    }
-    if optimizer not in optimizers:
-        raise PipelineError(f"Unknown optimizer '{optimizer}'; use one of {', '.join(optimizers)}.")
-    return optimizers[optimizer](learning_rate=learning_rate)
+def make_optimizer(
+    optimizer: str, learning_rate, weight_decay: float = 0.0, momentum: float = 0.0
+) -> keras.optimizers.Optimizer:
+    """The named Keras optimizer; `learning_rate` is a number or a schedule.
+
+    `weight_decay` applies to AdamW alone (decoupled decay), `momentum` to SGD alone.
+    """
+    if optimizer == "adam":
+        return keras.optimizers.Adam(learning_rate=learning_rate)
+    if optimizer == "adamw":
+        return keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay)
+    if optimizer == "sgd":
+        return keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
+    if optimizer == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate=learning_rate)
+    raise PipelineError(f"Unknown optimizer '{optimizer}'; use one of adam, adamw, sgd, rmsprop.")
 
 
 # Batches run per call into TensorFlow's graph. The study's tiny networks spend

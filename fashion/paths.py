@@ -12,6 +12,7 @@ PARAMS_FILE = Path("params.yaml")
 RAW_DIR = Path("data/raw")
 PROCESSED_DIR = Path("data/processed")
 MODELS_DIR = Path("models")
+ENSEMBLES_DIR = Path("ensembles")
 METRICS_DIR = Path("metrics")
 PLOTS_DIR = Path("plots")
 
@@ -19,10 +20,13 @@ DATA_METRICS_DIR = METRICS_DIR / "data"
 LR_FIND_METRICS_FILE = METRICS_DIR / "lr_find.json"
 TRAIN_METRICS_DIR = METRICS_DIR / "train"
 TEST_METRICS_DIR = METRICS_DIR / "test"
+COST_METRICS_DIR = METRICS_DIR / "cost"
+ENSEMBLE_METRICS_DIR = METRICS_DIR / "ensemble"
 
 LR_FIND_PLOT_FILE = PLOTS_DIR / "lr_find.csv"
 LR_FIND_FIGURE_FILE = PLOTS_DIR / "lr_find.png"
 HISTORY_DIR = PLOTS_DIR / "history"
+SWEEP_DIR = PLOTS_DIR / "sweep"
 LEARNING_CURVES_FILE = PLOTS_DIR / "learning_curves.csv"
 LEARNING_CURVES_FIGURE_FILE = PLOTS_DIR / "learning_curves.png"
 CONFUSION_DIR = PLOTS_DIR / "confusion"
@@ -40,6 +44,11 @@ EXPORT_METRICS_FILE = METRICS_DIR / "export.json"
 def model_file(model_name: str) -> Path:
     """Where the train stage saves the Keras model called `model_name`."""
     return MODELS_DIR / f"{model_name}.keras"
+
+
+def ensemble_file(ensemble_name: str) -> Path:
+    """Where the ensemble stage saves the ensemble called `ensemble_name`."""
+    return ENSEMBLES_DIR / f"{ensemble_name}.keras"
 
 
 def data_metrics_file(split: str) -> Path:
@@ -65,3 +74,18 @@ def train_metrics_file(model_name: str) -> Path:
 def test_metrics_file(model_name: str) -> Path:
     """Test-set metrics of one model, written by evaluate alone."""
     return TEST_METRICS_DIR / f"{model_name}.json"
+
+
+def cost_metrics_file(model_name: str) -> Path:
+    """Parameters, FLOPs and measured training time of one model (times vary run to run)."""
+    return COST_METRICS_DIR / f"{model_name}.json"
+
+
+def sweep_file(model_name: str) -> Path:
+    """The fast learning-rate sweep of a model with `learning_rate: sweep` (only a header otherwise)."""
+    return SWEEP_DIR / f"{model_name}.csv"
+
+
+def ensemble_metrics_file(ensemble_name: str) -> Path:
+    """Validation accuracy and cost of one ensemble."""
+    return ENSEMBLE_METRICS_DIR / f"{ensemble_name}.json"

@@ -2,7 +2,6 @@
 
 import math
 
-import numpy as np
 from tqdm import tqdm
 
 from fashion.errors import PipelineError
@@ -59,19 +58,51 @@ class StopOnDivergence(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class KeepBestWeights(keras.callbacks.Callback):
+    """Remember the weights of the epoch with the best validation accuracy, and
+    put them back when training ends; stop early after `patience` epochs
+    without improvement (0: never stop early).
+
+    This is checkpointing of the best validation epoch, kept in memory: the
+    train stage then saves the model once, atomically.
+    """
+
+    def __init__(self, patience: int = 0):
+        super().__init__()
+        self.patience = patience
+        self.best_accuracy = -1.0
+        self.best_epoch = 0
+        self.best_weights = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        accuracy = float((logs or {}).get("val_accuracy", -1.0))
+        if accuracy > self.best_accuracy:
+            self.best_accuracy, self.best_epoch = accuracy, epoch + 1
+            self.best_weights = self.model.get_weights()
+        elif self.patience and epoch + 1 - self.best_epoch >= self.patience:
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        if self.best_weights is not None:
+            self.model.set_weights(self.best_weights)
+
+
 def fit(
     model: keras.Model,
-    training: tuple[np.ndarray, np.ndarray],
-    validation: tuple[np.ndarray, np.ndarray],
+    training,
+    validation,
     epochs: int,
     batch_size: int,
     description: str,
     callbacks: tuple = (),
     stop_on_divergence: bool = True,
     multi_worker: tuple | None = None,
+    steps_per_epoch: int | None = None,
 ) -> dict[str, list[float]]:
     """Fit `model` and return its per-epoch history (Keras's keys).
 
+    `training` and `validation` are (images, labels) NumPy pairs, or, with
+    `steps_per_epoch`, tf.data datasets of batches (`fashion.input_pipeline`).
     With `stop_on_divergence`, a non-finite loss raises `PipelineError` naming
     the model and the epoch, before anything is saved. `multi_worker`, a
     (MultiWorkerMirroredStrategy, shuffle seed) pair, trains with the custom
@@ -81,7 +112,17 @@ def fit(
     progress = EpochProgress(epochs, description)
     every_callback = [*callbacks, divergence, progress]
     try:
-        if multi_worker is None:
+        if steps_per_epoch is not None:
+            history = model.fit(
+                training,
+                validation_data=validation,
+                epochs=epochs,
+                steps_per_epoch=steps_per_epoch,
+                shuffle=False,  # the dataset shuffles itself
+                verbose=0,
+                callbacks=every_callback,
+            ).history
+        elif multi_worker is None:
             history = model.fit(
                 *training,
                 validation_data=validation,

@@ -11,7 +11,7 @@ from fashion.atomic import write_csv, write_json
 from fashion.cli import stage_entry_point
 from fashion.dataset import CLASS_NAMES
 from fashion.history import learning_curve_rows, read_history
-from fashion.params import load_params, parse_evaluate, parse_models
+from fashion.params import load_params, parse_ensembles, parse_evaluate, parse_models
 from fashion.scores import summarize
 
 PREDICTION_BATCH_SIZE = 1024
@@ -56,17 +56,22 @@ def write_model_report(name: str, test_labels: np.ndarray, summary: dict) -> Non
 def main(argv=None) -> str:
     raw = load_params(paths.PARAMS_FILE)
     models = parse_models(raw)
+    ensembles = parse_ensembles(raw)
     params = parse_evaluate(raw)
+    saved = {name: paths.model_file(name) for name in models} | {
+        name: paths.ensemble_file(name) for name in ensembles
+    }
     test_images, test_labels = load_split(paths.PROCESSED_DIR, "test")
     histories = {name: read_history(paths.history_file(name)) for name in models}
     grid_size = min(params.grid_rows * params.grid_columns, len(test_labels))
     grid_indices = np.random.default_rng(params.seed).choice(len(test_labels), size=grid_size, replace=False)
 
+    from fashion.ensemble import HorizontalFlip  # noqa: F401 -- registers the layer that ensembles load with
     from fashion.models import load_trained_model
 
     accuracies = {}
-    for name in tqdm(models, desc="evaluate", unit="model"):
-        probabilities = load_trained_model(paths.model_file(name)).predict(
+    for name, path in tqdm(saved.items(), desc="evaluate", unit="model"):
+        probabilities = load_trained_model(path).predict(
             test_images, batch_size=PREDICTION_BATCH_SIZE, verbose=0
         )
         summary = summarize(test_labels, probabilities, len(CLASS_NAMES))
@@ -83,7 +88,7 @@ def main(argv=None) -> str:
     )
     figures.learning_curves(histories, paths.LEARNING_CURVES_FIGURE_FILE)
     best = max(accuracies, key=accuracies.get)
-    return f"{len(models)} models scored on {len(test_labels)} test images; best {best} at {accuracies[best]:.4f}"
+    return f"{len(saved)} models scored on {len(test_labels)} test images; best {best} at {accuracies[best]:.4f}"
 
 
 if __name__ == "__main__":

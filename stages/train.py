@@ -6,17 +6,19 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from fashion import paths
 from fashion.arrays import load_split
-from fashion.atomic import atomic_path, check_writable, write_json
+from fashion.atomic import atomic_path, check_writable, write_csv, write_json
 from fashion.cli import stage_entry_point
-from fashion.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
 from fashion.distribute import is_chief, make_strategy, steps_per_execution
 from fashion.errors import PipelineError
 from fashion.history import write_history
-from fashion.params import load_params, parse_distribute, parse_model
+from fashion.params import load_params, parse_distribute, parse_fast_lr_find, parse_model
+
+SWEEP_COLUMNS = ("step", "learning_rate", "validation_loss")
 
 
 def read_suggested_learning_rate(path: Path) -> float:
@@ -43,47 +45,82 @@ def main(argv=None) -> str:
     raw = load_params(paths.PARAMS_FILE)
     params = parse_model(raw, arguments.model)
     strategy_name = parse_distribute(raw).strategy
+    sweep_settings = parse_fast_lr_find(raw) if params.learning_rate_source == "sweep" else None
     learning_rate = params.learning_rate
-    if learning_rate is None:
+    if params.learning_rate_source == "lr_find":
         learning_rate = read_suggested_learning_rate(paths.LR_FIND_METRICS_FILE)
+    if sweep_settings is not None and strategy_name != "one_device":
+        raise PipelineError(
+            f"models.{params.name}.learning_rate: sweep runs on one device only; set distribute.strategy to "
+            "one_device, or give the model a number."
+        )
     chief = is_chief(os.environ.get("TF_CONFIG"))
     if chief:
         outputs = (
             paths.model_file(params.name),
             paths.history_file(params.name),
             paths.train_metrics_file(params.name),
+            paths.cost_metrics_file(params.name),
+            paths.sweep_file(params.name),
         )
         check_writable((*outputs, paths.live_dir(params.name) / "metrics.json"))
+    loading_started = time.perf_counter()
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
+    data_load_seconds = time.perf_counter() - loading_started
 
     # TensorFlow loads only after the params, the outputs and the data have been checked.
+    import_started = time.perf_counter()
+    from fashion.cost import forward_flops
     from fashion.live import live_callback, open_live_log
-    from fashion.models import build_dense_model, compile_classifier
+    from fashion.recipe import build_model, compile_model, make_datasets, uses_input_pipeline
     from fashion.tensorflow_setup import make_deterministic
-    from fashion.training import fit
+    from fashion.training import KeepBestWeights, fit
+
+    tensorflow_import_seconds = time.perf_counter() - import_started
+    pipeline = uses_input_pipeline(params)
+    if pipeline:
+        training_data, validation_data, steps = make_datasets(params, training, validation)
+    else:
+        training_data, validation_data, steps = training, validation, None
+
+    sweep_rows = []
+    if sweep_settings is not None:
+        from fashion.fast_sweep import run_fast_sweep
+        from fashion.recipe import one_hot
+
+        make_deterministic(params.seed)
+        sweep_batches, _, sweep_steps = make_datasets(params, training, validation)
+        sweep_rows, suggestion = run_fast_sweep(
+            build_model(params), params.label_smoothing, sweep_batches, sweep_steps,
+            validation[0], one_hot(validation[1]), sweep_settings,
+        )  # fmt: skip
+        learning_rate = suggestion["suggested_learning_rate"]
 
     make_deterministic(params.seed)
     strategy = make_strategy(strategy_name)
     with strategy.scope():
-        model = build_dense_model(
-            params.hidden_units, params.activation, params.input_scaling, IMAGE_SIZE, NUMBER_OF_CLASSES, params.name
-        )
-        compile_classifier(model, params.optimizer, learning_rate, steps_per_execution(strategy_name))
+        model = build_model(params)
+        compile_model(model, params, learning_rate, len(training[0]), steps_per_execution(strategy_name))
+    best = KeepBestWeights(params.early_stopping_patience)
+    callbacks = (best,) if (params.restore_best_epoch or params.early_stopping_patience) else ()
     # Only the chief logs and writes; other workers of a multi-worker run write to a
     # temporary directory, as TensorFlow requires every worker to take part in saving.
     live_directory = paths.live_dir(params.name) if chief else Path(tempfile.mkdtemp()) / "live"
+    training_started = time.perf_counter()
     try:
         with open_live_log(live_directory) as live:
             history = fit(
-                model, training, validation, params.epochs, params.batch_size, description=params.name,
-                callbacks=(live_callback(live),),
+                model, training_data, validation_data, params.epochs, params.batch_size, description=params.name,
+                callbacks=(live_callback(live), *callbacks),
                 multi_worker=(strategy, params.seed) if strategy_name == "multi_worker" else None,
+                steps_per_epoch=steps,
             )  # fmt: skip
     except BaseException:
         # A diverged or interrupted run leaves no live log that looks like a result.
         shutil.rmtree(live_directory, ignore_errors=True)
         raise
+    training_seconds = time.perf_counter() - training_started
     if not chief:
         with tempfile.TemporaryDirectory() as scratch:
             model.save(Path(scratch) / "model.keras")
@@ -92,18 +129,36 @@ def main(argv=None) -> str:
     with atomic_path(paths.model_file(params.name)) as temporary:
         model.save(temporary)
     write_history(paths.history_file(params.name), history)
+    epochs_run = len(history["loss"])
+    kept = best.best_epoch if callbacks else epochs_run
     final = {
-        "training_accuracy": history["accuracy"][-1],
-        "training_loss": history["loss"][-1],
-        "validation_accuracy": history["val_accuracy"][-1],
-        "validation_loss": history["val_loss"][-1],
+        "training_accuracy": history["accuracy"][kept - 1],
+        "training_loss": history["loss"][kept - 1],
+        "validation_accuracy": history["val_accuracy"][kept - 1],
+        "validation_loss": history["val_loss"][kept - 1],
         "learning_rate": learning_rate,
         "epochs": params.epochs,
-        "parameters": model.count_params(),
         "replicas": strategy.num_replicas_in_sync,
     }
+    if callbacks:
+        final.update({"kept_epoch": kept, "epochs_run": epochs_run})
     write_json(paths.train_metrics_file(params.name), final)
-    return f"{params.name}: validation accuracy {final['validation_accuracy']:.4f} after {params.epochs} epochs"
+    write_json(
+        paths.cost_metrics_file(params.name),
+        {
+            "parameters": model.count_params(),
+            "forward_flops_per_image": forward_flops(model),
+            "training_seconds": round(training_seconds, 2),
+            "seconds_per_epoch": round(training_seconds / epochs_run, 2),
+            "data_load_seconds": round(data_load_seconds, 3),
+            "tensorflow_import_seconds": round(tensorflow_import_seconds, 3),
+        },
+    )
+    write_csv(paths.sweep_file(params.name), SWEEP_COLUMNS, sweep_rows)
+    return (
+        f"{params.name}: validation accuracy {final['validation_accuracy']:.4f} (epoch {kept} of {epochs_run}), "
+        f"{training_seconds:.0f} s of training"
+    )
 
 
 if __name__ == "__main__":

@@ -71,10 +71,13 @@ def tiny_params(mirrors: list[str], sha256: dict[str, str]) -> dict:
     params["download"]["timeout_seconds"] = 5
     params["normalize"]["validation_fraction"] = 0.2
     params["lr_find"].update(epochs=4, epochs_per_decade=2, batch_size=16)
+    params["fast_lr_find"].update(evaluate_every_steps=2, validation_images=20)
     for model in params["models"].values():
         model.update(epochs=2, batch_size=16)
-        if model["learning_rate"] != "lr_find":
+        if model["learning_rate"] not in ("lr_find", "sweep"):
             model["learning_rate"] = 0.02  # Large steps: two epochs of 15 batches must learn.
+        if model.get("architecture") == "convolutional":
+            model.update(blocks=[[4], [8]], dense_units=[], warmup_epochs=min(model.get("warmup_epochs", 0), 1))
     return params
 
 

@@ -63,9 +63,12 @@ def test_declared_params_are_exactly_the_validated_ones():
     )
     assert set(stage_definition("lr_find")["params"]) == fields(params.LrFindParams, "lr_find")
     distribute = sorted(fields(params.DistributeParams, "distribute"))
-    assert stage_definition("train")["params"] == ["models.${key}", *distribute]
+    assert stage_definition("train")["params"] == ["models.${key}", *distribute, "fast_lr_find"]
     assert set(stage_definition("export")["params"]) == {"models"} | fields(params.ExportParams, "export")
-    assert set(stage_definition("evaluate")["params"]) == {"models"} | fields(params.EvaluateParams, "evaluate")
+    assert set(stage_definition("ensemble")["params"]) == {"models", "ensembles"}
+    assert set(stage_definition("evaluate")["params"]) == {"models", "ensembles"} | fields(
+        params.EvaluateParams, "evaluate"
+    )
 
 
 def out_paths(stage: str) -> set[str]:
@@ -87,9 +90,12 @@ def test_outputs_match_the_paths_module():
         paths.model_file(key).as_posix(),
         paths.history_file(key).as_posix(),
         paths.train_metrics_file(key).as_posix(),
+        paths.cost_metrics_file(key).as_posix(),
+        paths.sweep_file(key).as_posix(),
         (paths.live_dir(key) / "metrics.json").as_posix(),
         (paths.live_dir(key) / "plots" / "metrics").as_posix(),
     }
+    assert out_paths("ensemble") == {paths.ENSEMBLES_DIR.as_posix(), paths.ENSEMBLE_METRICS_DIR.as_posix()}
     assert out_paths("export") == {
         paths.SAVED_MODEL_DIR.as_posix(),
         paths.TFLITE_FILE.as_posix(),

@@ -43,3 +43,42 @@ def test_smoothing_ignores_a_single_noisy_dip():
 def test_a_sweep_without_finite_losses_is_an_error():
     with pytest.raises(PipelineError, match="fewer than two finite losses"):
         suggest_learning_rate(np.array([1e-3, 1e-2]), np.array([np.nan, np.inf]), 0.5, 10)
+
+
+def test_fast_sweep_ramps_the_rate_over_one_epoch_and_suggests_from_validation_loss():
+    from synthetic import make_images
+
+    from fashion.fast_sweep import run_fast_sweep
+    from fashion.input_pipeline import steps_per_epoch, training_dataset
+    from fashion.models import build_dense_model
+    from fashion.params import FastLrFindParams
+    from fashion.recipe import one_hot
+    from fashion.specs import Augmentation
+    from fashion.tensorflow_setup import make_deterministic
+
+    images, labels = make_images(per_class=40, seed=0)
+    images = images.astype(np.float32) / 255
+    settings = FastLrFindParams(
+        start_learning_rate=1e-4, end_learning_rate=10.0, epochs=2, evaluate_every_steps=2, validation_images=50,
+        smoothing=0.0, suggestion_divisor=4.0,
+    )  # fmt: skip
+    steps = steps_per_epoch(len(images), 16)
+
+    def sweep():
+        make_deterministic(1)
+        batches = training_dataset(images, one_hot(labels), 16, 1, Augmentation())
+        model = build_dense_model((16,), "relu", "unit", 28, 10)
+        return run_fast_sweep(model, 0.0, batches, steps, images, one_hot(labels), settings)
+
+    rows, suggestion = sweep()
+    recorded_steps = [row[0] for row in rows]
+    rates = [row[1] for row in rows]
+    assert recorded_steps == list(range(2, 2 * len(rows) + 1, 2))
+    assert np.all(np.diff(rates) > 0) and 1e-4 < rates[0] < rates[-1] <= 10.0
+    # Large enough rates blow the loss up, and the ramp stops before its end.
+    assert recorded_steps[-1] < 2 * steps
+    losses = [row[2] for row in rows]
+    best = int(np.nanargmin(losses))
+    assert suggestion["minimum_loss_learning_rate"] == pytest.approx(rates[best])
+    assert suggestion["suggested_learning_rate"] == pytest.approx(rates[best] / 4.0)
+    assert sweep() == (rows, suggestion)  # deterministic under the seed

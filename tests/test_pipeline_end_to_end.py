@@ -53,11 +53,26 @@ def repository(tmp_path):
 def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     run(["dvc", "repro"], repository)
 
-    for name in ("model_1_raw", "model_1", "model_2", "model_4"):
+    params = yaml.safe_load((repository / "params.yaml").read_text())
+    convolutional = [name for name, entry in params["models"].items() if entry.get("architecture") == "convolutional"]
+    assert convolutional  # the real params.yaml's convolutional entries, shrunk
+    for name in ("model_1_raw", "model_1", "model_2", "model_4", *convolutional):
         test_metrics = json.loads((repository / f"metrics/test/{name}.json").read_text())
         assert 0.0 <= test_metrics["test_accuracy"] <= 1.0
         assert (repository / f"models/{name}.keras").exists()
         assert (repository / f"plots/history/{name}.csv").exists()
+        cost = json.loads((repository / f"metrics/cost/{name}.json").read_text())
+        assert cost["parameters"] > 0 and cost["forward_flops_per_image"] > 0 and cost["training_seconds"] > 0
+    for name in params["ensembles"]:
+        assert 0.0 <= json.loads((repository / f"metrics/test/{name}.json").read_text())["test_accuracy"] <= 1.0
+        assert json.loads((repository / f"metrics/ensemble/{name}.json").read_text())["members"] >= 2
+        assert (repository / f"ensembles/{name}.keras").exists()
+    swept = [name for name, entry in params["models"].items() if entry["learning_rate"] == "sweep"]
+    for name in swept:
+        rows = (repository / f"plots/sweep/{name}.csv").read_text().splitlines()
+        assert rows[0] == "step,learning_rate,validation_loss" and len(rows) > 3
+        rate = json.loads((repository / f"metrics/train/{name}.json").read_text())["learning_rate"]
+        assert params["fast_lr_find"]["start_learning_rate"] < rate < params["fast_lr_find"]["end_learning_rate"]
     assert json.loads((repository / "metrics/lr_find.json").read_text())["suggested_learning_rate"] > 0
     assert json.loads((repository / "metrics/export.json").read_text())["tflite_agreement"] == 1.0
     assert (repository / "export/model.tflite").stat().st_size > 0
@@ -69,6 +84,8 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
         "metrics/train/model_1.json",
         "metrics/data/validation.json",
         "live/model_1/metrics.json",
+        "metrics/cost/model_1.json",
+        "forward_flops_per_image",
     ):
         assert expected in metrics
 
@@ -85,16 +102,15 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     # Nothing changed: nothing runs.
     assert "Data and pipelines are up to date" in run(["dvc", "repro"], repository)
 
-    # Commit, then change one model's epochs: only its train stage and evaluate run.
+    # Commit, then change one model's epochs: only its train stage and what reads every model run.
     run(["git", "add", "-A"], repository)
     run(["git", "commit", "-qm", "first run"], repository)
-    params = yaml.safe_load((repository / "params.yaml").read_text())
     params["models"]["model_2"]["epochs"] = 3
     write_params(repository, params)
     output = run(["dvc", "repro"], repository)
     ran = sorted(line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage"))
-    # export re-runs too: the best model may have changed.
-    assert ran == ["evaluate", "export", "train@model_2"]
+    # export and ensemble re-run too: they read every model (the best one may have changed).
+    assert ran == ["ensemble", "evaluate", "export", "train@model_2"]
 
     assert "models.model_2.epochs" in run(["dvc", "params", "diff"], repository)
     assert "metrics/train/model_2.json" in run(["dvc", "metrics", "diff"], repository)

@@ -1,0 +1,236 @@
+"""The pipeline's benchmark, on the real data: `python bench/run.py` (about 30 minutes).
+
+Measured in one run, on this machine:
+  a. `dvc repro --force`, one stage at a time: wall time and peak resident memory of each;
+  b. a no-op `dvc repro` (everything cached): wall time, median of 5;
+  c. each stage's start-up (its imports, TensorFlow's, its data load), apart from its work;
+  d. training throughput of our input pipeline and loop against a plain `model.fit`;
+  e. time to 0.91 test accuracy: our fastest convolutional recipe against keras.io's convnet;
+  f. test accuracy per second of training for every model of params.yaml.
+It writes bench/results.json and bench/results.png and prints a table. It runs
+the real pipeline in this repository, so afterwards dvc.lock, metrics and plots
+are those of this run. It is not a test and asserts nothing.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS_FILE = ROOT / "bench" / "results.json"
+FIGURE_FILE = ROOT / "bench" / "results.png"
+PYTHON = sys.executable
+GOALS = {
+    "noop_repro_seconds": 3.0,
+    "train_data_load_seconds": 1.0,
+    "throughput_speedup": 1.5,
+    "time_to_accuracy_ratio": 0.5,
+    "peak_rss_mib": 2048.0,
+}
+
+
+def run_json(command: list[str]) -> dict:
+    """Run a command that prints one JSON object as its last line of output."""
+    completed = subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")),
+        platform.processor(),
+    ) if Path("/proc/cpuinfo").exists() else platform.processor()  # fmt: skip
+    memory_kib = next(
+        (int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+         if line.startswith("MemTotal")),
+        0,
+    ) if Path("/proc/meminfo").exists() else 0  # fmt: skip
+    versions = run_json([PYTHON, "-c", (
+        "import json, dvc, tensorflow, keras; print(json.dumps({'dvc': dvc.__version__, "
+        "'tensorflow': tensorflow.__version__, 'keras': keras.__version__}))"
+    )])  # fmt: skip
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kib / 2**20, 1),
+        "python": platform.python_version(),
+        **versions,
+    }
+
+
+def stage_names() -> list[str]:
+    listed = subprocess.run(["dvc", "stage", "list", "--name-only"], cwd=ROOT, check=True, capture_output=True,
+                            text=True).stdout.split()  # fmt: skip
+    return listed
+
+
+def repro_from_scratch(stages: list[str]) -> list[dict]:
+    """Every stage forced, in dvc.yaml's order (already topological), each measured alone."""
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch:
+        for stage in stages:
+            report = Path(scratch) / "report.json"
+            subprocess.run(
+                [PYTHON, "bench/measure.py", str(report), "--", "dvc", "repro", "--force", "--single-item", stage],
+                cwd=ROOT, check=True,
+            )  # fmt: skip
+            measured = json.loads(report.read_text())
+            rows.append({"stage": stage, "seconds": measured["seconds"], "peak_rss_mib": measured["peak_rss_mib"]})
+            print(f"bench: {stage}: {measured['seconds']:.1f} s, peak {measured['peak_rss_mib']:.0f} MiB", flush=True)
+    return rows
+
+
+def noop_repro(repeats: int = 5) -> dict:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        subprocess.run(["dvc", "repro"], cwd=ROOT, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return {"median_seconds": statistics.median(times), "runs": times}
+
+
+def startup(stages: list[str], repeats: int = 3) -> dict:
+    """Median start-up parts of each stage kind, each in a fresh process."""
+    kinds = sorted({stage.split("@")[0] for stage in stages})
+    result = {}
+    for kind in kinds:
+        runs = [run_json([PYTHON, "bench/startup.py", kind]) for _ in range(repeats)]
+        result[kind] = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+    return result
+
+
+def accuracy_per_second() -> dict:
+    rows = {}
+    for cost_file in sorted((ROOT / "metrics" / "cost").glob("*.json")):
+        name = cost_file.stem
+        cost = json.loads(cost_file.read_text())
+        test = json.loads((ROOT / "metrics" / "test" / f"{name}.json").read_text())
+        rows[name] = {
+            "test_accuracy": test["test_accuracy"],
+            "training_seconds": cost["training_seconds"],
+            "accuracy_per_second": test["test_accuracy"] / cost["training_seconds"],
+            "parameters": cost["parameters"],
+            "forward_flops_per_image": cost["forward_flops_per_image"],
+        }
+    return rows
+
+
+def summary(results: dict) -> list[tuple[str, str, str, str]]:
+    """(measure, value, goal, met) rows for the printed table and the README."""
+    train_load = max(results["startup"].get("train", {}).get("data_load_seconds", 0.0), 0.0)
+    peak = max(row["peak_rss_mib"] for row in results["repro"])
+    peak_stage = max(results["repro"], key=lambda row: row["peak_rss_mib"])["stage"]
+    throughput = results["throughput"]
+    reach = results["time_to_accuracy"]
+    ours_seconds = reach["ours"]["seconds_to_target"]
+    reference_seconds = reach["keras_io"]["seconds_to_target"]
+    reference_epochs = len(reach["keras_io"]["curve"])
+    reference_text = f"{reference_seconds:.0f} s" if reference_seconds else f"not in {reference_epochs} epochs"
+    ratio = reach["ratio"]
+    total = sum(row["seconds"] for row in results["repro"])
+    return [
+        ("dvc repro from scratch (sum of stages)", f"{total / 60:.1f} min", "< 30 min", _met(total < 1800)),
+        ("no-op dvc repro (median of 5)", f"{results['noop']['median_seconds']:.2f} s", "< 3 s",
+         _met(results["noop"]["median_seconds"] < GOALS["noop_repro_seconds"])),
+        ("train stage data load", f"{train_load:.2f} s", "< 1 s", _met(train_load < GOALS["train_data_load_seconds"])),
+        (f"throughput, {throughput['model']} (ours / plain fit)",
+         f"{throughput['ours_images_per_second']:.0f} / {throughput['plain_fit_images_per_second']:.0f} img/s "
+         f"= {throughput['speedup']:.2f}x", ">= 1.5x", _met(throughput["speedup"] >= GOALS["throughput_speedup"])),
+        (f"time to {reach['target']} test accuracy ({reach['model']} / keras.io)",
+         f"{ours_seconds or float('nan'):.0f} s / {reference_text}" + (f" = {ratio:.2f}x" if ratio else ""),
+         "<= 0.5x", _met(ratio is not None and ratio <= GOALS["time_to_accuracy_ratio"])),
+        (f"peak memory of any stage ({peak_stage})", f"{peak:.0f} MiB", "< 2048 MiB",
+         _met(peak < GOALS["peak_rss_mib"])),
+    ]  # fmt: skip
+
+
+def _met(condition: bool) -> str:
+    return "yes" if condition else "NO"
+
+
+def draw(results: dict, target: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (stages_axis, reach_axis, models_axis) = plt.subplots(1, 3, figsize=(18, 5.5))
+    repro = results["repro"]
+    names = [row["stage"] for row in repro]
+    stages_axis.barh(names, [row["seconds"] for row in repro], color="tab:blue")
+    stages_axis.invert_yaxis()
+    stages_axis.set_xlabel("seconds (dvc repro --force, one stage at a time)")
+    stages_axis.set_title("Stage wall time (peak memory in MiB at the bar)")
+    for index, row in enumerate(repro):
+        stages_axis.text(row["seconds"], index, f" {row['peak_rss_mib']:.0f}", va="center", fontsize=8)
+    reach = results["time_to_accuracy"]
+    for label, key in (("ours: " + reach["model"], "ours"), ("keras.io simple convnet", "keras_io")):
+        curve = reach[key]["curve"]
+        reach_axis.plot([row[1] for row in curve], [row[2] for row in curve], marker="o", label=label)
+    reach_axis.axhline(reach["target"], color="grey", linestyle="--", linewidth=1)
+    reach_axis.set_xlabel("training seconds")
+    reach_axis.set_ylabel("test accuracy")
+    reach_axis.set_title(f"Time to {reach['target']} test accuracy")
+    reach_axis.legend()
+    per_model = results["accuracy_per_second"]
+    models_axis.scatter([row["training_seconds"] for row in per_model.values()],
+                        [row["test_accuracy"] for row in per_model.values()])  # fmt: skip
+    for name, row in per_model.items():
+        models_axis.annotate(name, (row["training_seconds"], row["test_accuracy"]), fontsize=8)
+    models_axis.set_xscale("log")
+    models_axis.set_xlabel("training seconds (log)")
+    models_axis.set_ylabel("test accuracy")
+    models_axis.set_title("Accuracy against training time, every model")
+    figure.suptitle(f"{results['machine']['cpu']}, {results['machine']['cores']} cores")
+    figure.tight_layout()
+    figure.savefig(target, dpi=110)
+    plt.close(figure)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--fast-model", default="cnn_fast", help="the models: entry raced against keras.io")
+    parser.add_argument("--throughput-model", default="cnn", help="the models: entry whose throughput is compared")
+    parser.add_argument("--throughput-steps", type=int, default=150, help="batches timed per side")
+    parser.add_argument("--target", type=float, default=0.91, help="test accuracy to reach")
+    parser.add_argument("--max-epochs", type=int, default=30, help="epochs the keras.io recipe may take")
+    arguments = parser.parse_args(argv)
+    os.environ["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{os.environ['PATH']}"
+    os.environ["PYTHONPATH"] = str(ROOT)  # bench/*.py import the pipeline's packages
+    started = time.perf_counter()
+    results = {"machine": machine()}
+    stages = stage_names()
+    print(f"bench: {results['machine']['cpu']}, {results['machine']['cores']} cores; stages: {', '.join(stages)}")
+    results["repro"] = repro_from_scratch(stages)
+    results["noop"] = noop_repro()
+    results["startup"] = startup(stages)
+    results["accuracy_per_second"] = accuracy_per_second()
+    print("bench: throughput", flush=True)
+    results["throughput"] = run_json([PYTHON, "bench/training_speed.py", "throughput", arguments.throughput_model,
+                                      str(arguments.throughput_steps)])  # fmt: skip
+    print("bench: time to accuracy", flush=True)
+    race = [arguments.fast_model, str(arguments.target), str(arguments.max_epochs)]
+    results["time_to_accuracy"] = run_json([PYTHON, "bench/training_speed.py", "time_to_accuracy", *race])
+    results["summary"] = summary(results)
+    results["benchmark_seconds"] = time.perf_counter() - started
+    RESULTS_FILE.write_text(json.dumps(results, indent=2) + "\n")
+    draw(results, FIGURE_FILE)
+    width = max(len(row[0]) for row in results["summary"])
+    print(f"\n{'measure':<{width}}  value / goal / met")
+    for measure, value, goal, met in results["summary"]:
+        print(f"{measure:<{width}}  {value}  (goal {goal}: {met})")
+    print(f"\nbench: wrote {RESULTS_FILE.relative_to(ROOT)} and {FIGURE_FILE.relative_to(ROOT)} "
+          f"in {results['benchmark_seconds'] / 60:.1f} min")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""Training-speed measurements that need TensorFlow, each run in its own process by bench/run.py.
+
+`python bench/training_speed.py throughput MODEL STEPS` prints JSON: images per
+second of (a) our input pipeline and training loop for the `models:` entry
+MODEL, as the train stage runs it, and (b) a plain `model.fit` on NumPy arrays
+with Keras's defaults (float32, one step per call, Adam), for the same
+architecture and batch size, each timed over STEPS batches after a warm-up.
+
+`python bench/training_speed.py time_to_accuracy MODEL TARGET MAX_EPOCHS` prints
+JSON: the training seconds our recipe for MODEL and the keras.io "Simple MNIST
+convnet" recipe need before their test accuracy first reaches TARGET, checked
+after every epoch. This is a speed benchmark: the test set only times the
+recipes here, it chooses nothing in the pipeline. Evaluation time is not counted.
+"""
+
+import json
+import sys
+import time
+
+import numpy as np
+
+from fashion import paths
+from fashion.arrays import load_split
+from fashion.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
+from fashion.params import load_params, parse_model
+from fashion.recipe import build_model, compile_model, make_datasets, one_hot
+from fashion.tensorflow_setup import keras, make_deterministic
+
+WARM_UP_STEPS = 10
+
+
+class TrainingClock(keras.callbacks.Callback):
+    """Seconds spent in training epochs, excluding whatever runs between them."""
+
+    def __init__(self, test_images, test_labels, target: float):
+        super().__init__()
+        self.test_images, self.test_labels, self.target = test_images, test_labels, target
+        self.training_seconds, self.epoch_started = 0.0, 0.0
+        self.curve: list[tuple[int, float, float]] = []  # (epoch, cumulative seconds, test accuracy)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.training_seconds += time.perf_counter() - self.epoch_started
+        probabilities = self.model.predict(self.test_images, batch_size=1000, verbose=0)
+        accuracy = float(np.mean(probabilities.argmax(axis=1) == self.test_labels))
+        self.curve.append((epoch + 1, round(self.training_seconds, 2), accuracy))
+        if accuracy >= self.target:
+            self.model.stop_training = True
+
+    def result(self) -> dict:
+        reached = [seconds for _, seconds, accuracy in self.curve if accuracy >= self.target]
+        return {"seconds_to_target": reached[0] if reached else None, "curve": self.curve}
+
+
+def keras_io_convnet() -> keras.Model:
+    """keras.io's "Simple MNIST convnet", verbatim but for the 28 x 28 input reshape."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(IMAGE_SIZE, IMAGE_SIZE)),
+            keras.layers.Reshape((IMAGE_SIZE, IMAGE_SIZE, 1)),
+            keras.layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            keras.layers.MaxPooling2D(pool_size=(2, 2)),
+            keras.layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            keras.layers.MaxPooling2D(pool_size=(2, 2)),
+            keras.layers.Flatten(),
+            keras.layers.Dropout(0.5),
+            keras.layers.Dense(NUMBER_OF_CLASSES, activation="softmax"),
+        ]
+    )
+
+
+def throughput(model_name: str, steps: int) -> dict:
+    params = parse_model(load_params(paths.PARAMS_FILE), model_name)
+    training = load_split(paths.PROCESSED_DIR, "train")
+    validation = load_split(paths.PROCESSED_DIR, "validation")
+
+    make_deterministic(params.seed)
+    ours = build_model(params)
+    compile_model(ours, params, 0.001, len(training[0]))
+    batches, _, _ = make_datasets(params, training, validation)
+    ours.fit(batches, epochs=1, steps_per_epoch=WARM_UP_STEPS * 2, shuffle=False, verbose=0)
+    started = time.perf_counter()
+    ours.fit(batches, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
+    ours_seconds = time.perf_counter() - started
+
+    make_deterministic(params.seed)
+    plain = build_model(params.__class__(**{**params.__dict__, "precision": "float32"}))
+    plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    images, labels = training[0][: steps * params.batch_size], training[1][: steps * params.batch_size]
+    plain.fit(images[: WARM_UP_STEPS * params.batch_size], labels[: WARM_UP_STEPS * params.batch_size],
+              batch_size=params.batch_size, epochs=1, verbose=0)  # fmt: skip
+    started = time.perf_counter()
+    plain.fit(images, labels, batch_size=params.batch_size, epochs=1, verbose=0)
+    plain_seconds = time.perf_counter() - started
+    images_timed = steps * params.batch_size
+    return {
+        "model": model_name,
+        "batch_size": params.batch_size,
+        "steps": steps,
+        "ours_images_per_second": images_timed / ours_seconds,
+        "plain_fit_images_per_second": images_timed / plain_seconds,
+        "speedup": plain_seconds / ours_seconds,
+    }
+
+
+def time_to_accuracy(model_name: str, target: float, max_epochs: int) -> dict:
+    params = parse_model(load_params(paths.PARAMS_FILE), model_name)
+    training = load_split(paths.PROCESSED_DIR, "train")
+    validation = load_split(paths.PROCESSED_DIR, "validation")
+    test_images, test_labels = load_split(paths.PROCESSED_DIR, "test")
+
+    make_deterministic(params.seed)
+    ours = build_model(params)
+    compile_model(ours, params, params.learning_rate, len(training[0]))
+    batches, _, steps = make_datasets(params, training, validation)
+    our_clock = TrainingClock(test_images, test_labels, target)
+    ours.fit(batches, epochs=params.epochs, steps_per_epoch=steps, shuffle=False, verbose=0, callbacks=[our_clock])
+
+    # keras.io trains on the 60,000 training images with validation_split=0.1; we
+    # give it the same 54,000 images our models train on.
+    make_deterministic(params.seed)
+    reference = keras_io_convnet()
+    reference.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    reference_clock = TrainingClock(test_images, test_labels, target)
+    reference.fit(training[0], one_hot(training[1]), batch_size=128, epochs=max_epochs, verbose=0,
+                  callbacks=[reference_clock])  # fmt: skip
+    ours_result, reference_result = our_clock.result(), reference_clock.result()
+    ratio = None
+    if ours_result["seconds_to_target"] and reference_result["seconds_to_target"]:
+        ratio = ours_result["seconds_to_target"] / reference_result["seconds_to_target"]
+    return {"target": target, "model": model_name, "ours": ours_result, "keras_io": reference_result, "ratio": ratio}
+
+
+if __name__ == "__main__":
+    kind, model = sys.argv[1], sys.argv[2]
+    if kind == "throughput":
+        result = throughput(model, int(sys.argv[3]))
+    else:
+        result = time_to_accuracy(model, float(sys.argv[3]), int(sys.argv[4]))
+    print(json.dumps(result))

@@ -1,0 +1,47 @@
+"""The ensemble's arithmetic: the mean of its members' probabilities, with and without flips."""
+
+import numpy as np
+import pytest
+
+from fashion.ensemble import build_ensemble
+from fashion.models import build_dense_model, load_trained_model
+from fashion.tensorflow_setup import keras
+
+
+def constant_model(probabilities, name):
+    """A model that answers `probabilities` whatever the image: softmax of log p."""
+    model = build_dense_model((4,), "relu", "unit", 28, 10, name)
+    output = model.get_layer("probabilities")
+    output.set_weights([np.zeros((4, 10), np.float32), np.log(np.asarray(probabilities, np.float32))])
+    return model
+
+
+def test_mean_of_synthetic_probabilities():
+    first = np.array([0.7, 0.1, 0.1, 0.1, 0, 0, 0, 0, 0, 0]) + 1e-9
+    second = np.array([0.1, 0.6, 0.3, 0, 0, 0, 0, 0, 0, 0]) + 1e-9
+    third = np.full(10, 0.1)
+    members = [constant_model(p / p.sum(), f"m{i}") for i, p in enumerate((first, second, third))]
+    ensemble = build_ensemble(members, flip_test_time_augmentation=False, name="ensemble")
+    output = ensemble.predict(np.zeros((2, 28, 28), np.float32), verbose=0)
+    expected = (first / first.sum() + second / second.sum() + third) / 3
+    np.testing.assert_allclose(output, np.stack([expected, expected]), rtol=1e-5, atol=1e-7)
+    # Class 0: (0.7 + 0.1 + 0.1) / 3 = 0.3 beats class 1: (0.1 + 0.6 + 0.1) / 3 = 0.267.
+    assert output.argmax(axis=1).tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("flip", [False, True])
+def test_matches_member_predictions_averaged_by_hand(flip, tmp_path):
+    keras.utils.set_random_seed(3)
+    members = [build_dense_model((8,), "relu", "unit", 28, 10, f"member_{index}") for index in range(3)]
+    images = np.random.default_rng(0).random((16, 28, 28), dtype=np.float32)
+    views = [images, images[:, :, ::-1]] if flip else [images]
+    expected = np.mean([member.predict(view, verbose=0) for member in members for view in views], axis=0)
+    ensemble = build_ensemble(members, flip, "ensemble")
+    np.testing.assert_allclose(ensemble.predict(images, verbose=0), expected, rtol=1e-5, atol=1e-7)
+    ensemble.save(tmp_path / "ensemble.keras")
+    loaded = load_trained_model(tmp_path / "ensemble.keras")
+    np.testing.assert_allclose(loaded.predict(images, verbose=0), expected, rtol=1e-5, atol=1e-7)
+    if flip:  # a left-right symmetric image gives the same answer as without flips
+        symmetric = (images + images[:, :, ::-1]) / 2
+        plain = build_ensemble(members, False, "plain").predict(symmetric, verbose=0)
+        np.testing.assert_allclose(ensemble.predict(symmetric, verbose=0), plain, rtol=1e-5, atol=1e-7)
