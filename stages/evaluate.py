@@ -58,9 +58,7 @@ def main(argv=None) -> str:
     models = parse_models(raw)
     ensembles = parse_ensembles(raw)
     params = parse_evaluate(raw)
-    saved = {name: paths.model_file(name) for name in models} | {
-        name: paths.ensemble_file(name) for name in ensembles
-    }
+    saved = {name: paths.model_file(name) for name in models} | {name: paths.ensemble_file(name) for name in ensembles}
     test_images, test_labels = load_split(paths.PROCESSED_DIR, "test")
     histories = {name: read_history(paths.history_file(name)) for name in models}
     grid_size = min(params.grid_rows * params.grid_columns, len(test_labels))
@@ -71,9 +69,7 @@ def main(argv=None) -> str:
 
     accuracies = {}
     for name, path in tqdm(saved.items(), desc="evaluate", unit="model"):
-        probabilities = load_trained_model(path).predict(
-            test_images, batch_size=PREDICTION_BATCH_SIZE, verbose=0
-        )
+        probabilities = load_trained_model(path).predict(test_images, batch_size=PREDICTION_BATCH_SIZE, verbose=0)
         summary = summarize(test_labels, probabilities, len(CLASS_NAMES))
         write_model_report(name, test_labels, summary)
         figures.prediction_grid(

@@ -43,23 +43,20 @@ def main(argv=None) -> str:
     check_writable((paths.TFLITE_FILE, paths.EXPORT_METRICS_FILE))
     validation_images, _ = load_split(paths.PROCESSED_DIR, "validation")
 
-    from fashion.export import (
-        computes_in_float32, convert_to_tflite, export_saved_model, float32_copy, saved_model_predict, tflite_predict,
-    )  # fmt: skip
+    from fashion import export
     from fashion.models import load_trained_model
 
     trained = load_trained_model(paths.model_file(name))
-    model = trained if computes_in_float32(trained) else float32_copy(trained)
-    export_saved_model(model, paths.SAVED_MODEL_DIR)
-    flat_buffer = convert_to_tflite(paths.SAVED_MODEL_DIR)
+    model = trained if export.computes_in_float32(trained) else export.float32_copy(trained)
+    export.export_saved_model(model, paths.SAVED_MODEL_DIR)
+    flat_buffer = export.convert_to_tflite(paths.SAVED_MODEL_DIR)
     keras_classes = model.predict(validation_images, batch_size=1024, verbose=0).argmax(axis=1)
     trained_classes = trained.predict(validation_images, batch_size=1024, verbose=0).argmax(axis=1)
-    agreement = {
-        "saved_model": float(
-            np.mean(saved_model_predict(paths.SAVED_MODEL_DIR, validation_images).argmax(axis=1) == keras_classes)
-        ),
-        "tflite": float(np.mean(tflite_predict(flat_buffer, validation_images).argmax(axis=1) == keras_classes)),
+    exported_classes = {
+        "saved_model": export.saved_model_predict(paths.SAVED_MODEL_DIR, validation_images).argmax(axis=1),
+        "tflite": export.tflite_predict(flat_buffer, validation_images).argmax(axis=1),
     }
+    agreement = {kind: float(np.mean(classes == keras_classes)) for kind, classes in exported_classes.items()}
     if min(agreement.values()) < 1.0:
         raise PipelineError(f"The exported {name} disagrees with the Keras model on validation images: {agreement}.")
     with atomic_path(paths.TFLITE_FILE) as temporary:

@@ -29,6 +29,7 @@ def mutate(params: dict, dotted_key: str, value) -> dict:
 
 
 DELETE = object()
+ENSEMBLE_ENTRY = {"members": ["cnn", "model_4"], "flip_test_time_augmentation": False}
 
 CASES = [
     # (stage, key, value, words the message must contain)
@@ -68,8 +69,7 @@ CASES = [
     (evaluate, "ensembles.ensemble.members", ["cnn", "cnn"], "at least two different model names"),
     (evaluate, "ensembles.ensemble.members", ["cnn", "model_9"], "ensembles.ensemble.members must be one of"),
     (evaluate, "ensembles.ensemble.flip_test_time_augmentation", 1, "must be true or false"),
-    (evaluate, "ensembles.model_1", {"members": ["cnn", "model_4"], "flip_test_time_augmentation": False},
-     "ensembles.model_1 must be a name that no entry of models: uses"),  # fmt: skip
+    (evaluate, "ensembles.model_1", ENSEMBLE_ENTRY, "ensembles.model_1 must be a name that no entry of models: uses"),
     (train, "models.model_1.epochs", 2.5, "models.model_1.epochs must be an integer"),
     (train, "models.model_1.batch_size", True, "models.model_1.batch_size must be an integer"),
     (train, "models.model_1.activation", "relu6", "models.model_1.activation must be one of"),
