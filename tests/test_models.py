@@ -67,3 +67,22 @@ def test_many_steps_per_execution_give_bit_identical_training():
         compile_classifier(model, "adam", 0.01, steps_per_execution=steps_per_execution)
         histories.append(fit(model, (images[:240], labels[:240]), (images[240:], labels[240:]), 3, 8, "spe"))
     assert histories[0] == histories[1]
+
+
+def test_keep_best_weights_restores_the_best_epoch_and_stops_after_patience():
+    from fashion.training import KeepBestWeights
+
+    model = build_dense_model((2,), "relu", "unit", image_size=28, classes=10)
+    keeper = KeepBestWeights(patience=2)
+    keeper.set_model(model)
+    snapshots = []
+    for epoch, accuracy in enumerate([0.5, 0.7, 0.6, 0.65]):
+        model.set_weights([np.full_like(weight, epoch) for weight in model.get_weights()])
+        snapshots.append(model.get_weights())
+        model.stop_training = False
+        keeper.on_epoch_end(epoch, {"val_accuracy": accuracy})
+        assert model.stop_training == (epoch == 3)  # two epochs without beating 0.7
+    keeper.on_train_end()
+    assert keeper.best_epoch == 2
+    for restored, kept in zip(model.get_weights(), snapshots[1], strict=True):
+        np.testing.assert_array_equal(restored, kept)

@@ -3,12 +3,13 @@
 import json
 
 import numpy as np
+import pytest
 import yaml
 from synthetic import write_params
 
 from fashion import paths
 from fashion.arrays import load_split
-from stages import evaluate, lr_find, normalize, train
+from stages import ensemble, evaluate, lr_find, normalize, train
 
 
 def read_json(path):
@@ -42,13 +43,16 @@ def test_lr_find_train_and_evaluate_write_every_output(processed_project):
     for name in models:
         live = read_json(paths.live_dir(name) / "metrics.json")
         assert set(live) == {"train", "eval", "step"}
-        assert live["eval"]["accuracy"] == read_json(paths.train_metrics_file(name))["validation_accuracy"]
+        if not models[name].get("restore_best_epoch"):  # else the metrics are those of the kept epoch
+            assert live["eval"]["accuracy"] == read_json(paths.train_metrics_file(name))["validation_accuracy"]
         accuracy_log = (paths.live_dir(name) / "plots/metrics/eval/accuracy.tsv").read_text().splitlines()
         assert len(accuracy_log) == 1 + models[name]["epochs"]
 
+    assert ensemble.main([]) == 0
     assert evaluate.main([]) == 0
-    for name in models:
-        assert paths.model_file(name).exists()
+    ensembles = yaml.safe_load(paths.PARAMS_FILE.read_text())["ensembles"]
+    for name in [*models, *ensembles]:
+        assert (paths.ensemble_file(name) if name in ensembles else paths.model_file(name)).exists()
         test_metrics = read_json(paths.test_metrics_file(name))
         assert set(test_metrics) == {"test_accuracy", "test_loss", "test_macro_f1"}
         assert (paths.CONFUSION_DIR / f"{name}.csv").read_text().count("\n") == 101
@@ -62,13 +66,33 @@ def test_lr_find_train_and_evaluate_write_every_output(processed_project):
     assert len(curves) == 1 + len(models) * 2 * 2  # models x splits x epochs
 
 
-def test_training_twice_gives_bit_identical_results(processed_project):
-    assert train.main(["--model", "model_1"]) == 0
-    first_metrics = paths.train_metrics_file("model_1").read_bytes()
-    first_history = paths.history_file("model_1").read_bytes()
-    assert train.main(["--model", "model_1"]) == 0
-    assert paths.train_metrics_file("model_1").read_bytes() == first_metrics
-    assert paths.history_file("model_1").read_bytes() == first_history
+@pytest.mark.parametrize("model", ["model_1", "cnn"])
+def test_training_twice_gives_bit_identical_results(processed_project, model):
+    # cnn: convolutional, bfloat16, augmented batches from tf.data, one-cycle schedule.
+    assert train.main(["--model", model]) == 0
+    first_metrics = paths.train_metrics_file(model).read_bytes()
+    first_history = paths.history_file(model).read_bytes()
+    assert train.main(["--model", model]) == 0
+    assert paths.train_metrics_file(model).read_bytes() == first_metrics
+    assert paths.history_file(model).read_bytes() == first_history
+
+
+def test_the_best_validation_epoch_is_the_one_kept(processed_project):
+    params = yaml.safe_load(paths.PARAMS_FILE.read_text())
+    params["models"]["cnn"].update(epochs=4, restore_best_epoch=True, learning_rate=0.05)
+    write_params(processed_project, params)
+    assert train.main(["--model", "cnn"]) == 0
+    history = paths.history_file("cnn").read_text().splitlines()[1:]
+    validation = [float(row.split(",")[4]) for row in history]
+    metrics = read_json(paths.train_metrics_file("cnn"))
+    assert metrics["kept_epoch"] == validation.index(max(validation)) + 1
+    assert metrics["validation_accuracy"] == max(validation)
+
+    from fashion.models import load_trained_model
+
+    images, labels = load_split(paths.PROCESSED_DIR, "validation")
+    predicted = load_trained_model(paths.model_file("cnn")).predict(images, verbose=0).argmax(axis=1)
+    assert float(np.mean(predicted == labels)) == pytest.approx(max(validation), abs=1e-6)
 
 
 def test_a_diverging_model_stops_with_its_name_and_epoch_and_writes_nothing(processed_project, capsys):
