@@ -1,45 +1,65 @@
-"""Fail CI unless the full run produced every expected file and hit its targets."""
+"""Fail CI unless the full run produced every expected file, hit its targets and
+reproduced the committed metrics.
+
+Targets (issue 3): the best single model reaches 0.940 test accuracy with under
+10 minutes of training, an ensemble reaches 0.947; model_4 keeps the study's 0.80.
+Reproducibility: `dvc metrics diff HEAD` may show only metrics/cost/ (measured
+times); every accuracy and loss must be bit-identical to the committed run.
+"""
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
 import yaml
 
 MINIMUM_MODEL_4_ACCURACY = 0.80
+MINIMUM_SINGLE_MODEL_ACCURACY = 0.940
+MAXIMUM_SINGLE_MODEL_TRAINING_SECONDS = 600
+MINIMUM_ENSEMBLE_ACCURACY = 0.947
+VARYING_METRICS = ("metrics/cost/",)  # wall-clock times, different on every run
+
+
+def read(path: str) -> dict:
+    return json.loads(Path(path).read_text())
+
+
+def expected_files(models: list[str], ensembles: list[str]) -> list[Path]:
+    expected = [
+        "metrics/data/train.json", "metrics/data/validation.json", "metrics/data/test.json",
+        "metrics/lr_find.json", "plots/lr_find.csv", "plots/lr_find.png",
+        "plots/learning_curves.csv", "plots/learning_curves.png",
+        "metrics/export.json", "export/model.tflite", "export/saved_model/saved_model.pb",
+    ]  # fmt: skip
+    for name in models:
+        expected += [
+            f"models/{name}.keras", f"metrics/train/{name}.json", f"metrics/test/{name}.json",
+            f"metrics/cost/{name}.json", f"plots/history/{name}.csv", f"plots/sweep/{name}.csv",
+            f"plots/confusion/{name}.csv", f"plots/confusion_heatmap/{name}.png",
+            f"plots/predictions/{name}.png", f"plots/per_class/{name}.csv", f"live/{name}/metrics.json",
+        ]  # fmt: skip
+    for name in ensembles:
+        expected += [f"ensembles/{name}.keras", f"metrics/ensemble/{name}.json", f"metrics/test/{name}.json"]
+    return [Path(path) for path in expected]
+
+
+def changed_metrics() -> list[str]:
+    """Metric files whose values differ from the committed ones, times excepted."""
+    output = subprocess.run(
+        ["dvc", "metrics", "diff", "HEAD", "--json"], check=True, capture_output=True, text=True
+    ).stdout
+    changed = json.loads(output or "{}")
+    return sorted(path for path, values in changed.items() if values and not path.startswith(VARYING_METRICS))
 
 
 def main() -> int:
-    models = list(yaml.safe_load(Path("params.yaml").read_text())["models"])
-    expected = [
-        Path("metrics/data/train.json"),
-        Path("metrics/data/validation.json"),
-        Path("metrics/data/test.json"),
-        Path("metrics/lr_find.json"),
-        Path("plots/lr_find.csv"),
-        Path("plots/lr_find.png"),
-        Path("plots/learning_curves.csv"),
-        Path("plots/learning_curves.png"),
-        Path("metrics/export.json"),
-        Path("export/model.tflite"),
-        Path("export/saved_model/saved_model.pb"),
-    ]
-    for name in models:
-        expected += [
-            Path(f"models/{name}.keras"),
-            Path(f"metrics/train/{name}.json"),
-            Path(f"metrics/test/{name}.json"),
-            Path(f"plots/history/{name}.csv"),
-            Path(f"plots/confusion/{name}.csv"),
-            Path(f"plots/confusion_heatmap/{name}.png"),
-            Path(f"plots/predictions/{name}.png"),
-            Path(f"plots/per_class/{name}.csv"),
-            Path(f"live/{name}/metrics.json"),
-        ]
-    problems = [f"missing {path}" for path in expected if not path.is_file()]
+    params = yaml.safe_load(Path("params.yaml").read_text())
+    models, ensembles = list(params["models"]), list(params.get("ensembles") or {})
+    problems = [f"missing {path}" for path in expected_files(models, ensembles) if not path.is_file()]
     accuracy = {
-        name: json.loads(Path(f"metrics/test/{name}.json").read_text())["test_accuracy"]
-        for name in models
+        name: read(f"metrics/test/{name}.json")["test_accuracy"]
+        for name in [*models, *ensembles]
         if Path(f"metrics/test/{name}.json").is_file()
     }
     print("test accuracy:", ", ".join(f"{name} {value:.4f}" for name, value in accuracy.items()))
@@ -47,6 +67,24 @@ def main() -> int:
         problems.append(f"model_4 test accuracy {accuracy.get('model_4')} is under {MINIMUM_MODEL_4_ACCURACY}")
     if "model_1_raw" in accuracy and "model_1" in accuracy and accuracy["model_1_raw"] >= accuracy["model_1"]:
         problems.append("model_1 on raw pixels is not below the same network on normalized pixels")
+
+    singles = {name: accuracy[name] for name in models if name in accuracy}
+    best = max(singles, key=singles.get)
+    seconds = read(f"metrics/cost/{best}.json")["training_seconds"]
+    print(f"best single model: {best} at {singles[best]:.4f} after {seconds:.0f} s of training")
+    if singles[best] < MINIMUM_SINGLE_MODEL_ACCURACY:
+        problems.append(f"best single model {best} is under {MINIMUM_SINGLE_MODEL_ACCURACY}")
+    if seconds >= MAXIMUM_SINGLE_MODEL_TRAINING_SECONDS:
+        problems.append(f"{best} trained for {seconds:.0f} s, not under {MAXIMUM_SINGLE_MODEL_TRAINING_SECONDS}")
+    if ensembles:
+        best_ensemble = max(ensembles, key=lambda name: accuracy.get(name, 0.0))
+        print(f"best ensemble: {best_ensemble} at {accuracy.get(best_ensemble, 0.0):.4f}")
+        if accuracy.get(best_ensemble, 0.0) < MINIMUM_ENSEMBLE_ACCURACY:
+            problems.append(f"best ensemble {best_ensemble} is under {MINIMUM_ENSEMBLE_ACCURACY}")
+
+    changed = changed_metrics()
+    if changed:
+        problems.append(f"metrics differ from the committed run: {', '.join(changed)}")
     for problem in problems:
         print(f"FAIL: {problem}", file=sys.stderr)
     return 1 if problems else 0

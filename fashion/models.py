@@ -77,7 +77,13 @@ def compile_classifier(
 
 
 def load_trained_model(path) -> keras.Model:
-    """Load a saved model in Keras's safe mode (no arbitrary code), uncompiled."""
+    """Load a saved model in Keras's safe mode (no arbitrary code), uncompiled.
+
+    Safe mode still loads the pipeline's own registered layers, such as the
+    ensembles' flip, once their module is imported.
+    """
+    from fashion import ensemble  # noqa: F401 -- registers HorizontalFlip
+
     if not Path(path).exists():
         raise PipelineError(f"{path} is missing. Run `dvc repro` to train it first.")
     try:

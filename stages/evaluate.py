@@ -64,7 +64,6 @@ def main(argv=None) -> str:
     grid_size = min(params.grid_rows * params.grid_columns, len(test_labels))
     grid_indices = np.random.default_rng(params.seed).choice(len(test_labels), size=grid_size, replace=False)
 
-    from fashion.ensemble import HorizontalFlip  # noqa: F401 -- registers the layer that ensembles load with
     from fashion.models import load_trained_model
 
     accuracies = {}

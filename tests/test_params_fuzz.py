@@ -18,12 +18,31 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import REPOSITORY_ROOT, write_params
 
-from fashion.params import ACTIVATIONS, EXPORT_BEST, INPUT_SCALINGS, MIRROR_SCHEMES, OPTIMIZERS, STRATEGIES
-from stages import download, evaluate, export, lr_find, normalize, train
+from fashion.params import (
+    ACTIVATIONS,
+    ARCHITECTURES,
+    AUGMENTATION_KEYS,
+    CONVOLUTIONAL_OPTIONAL_KEYS,
+    EXPORT_BEST,
+    INPUT_SCALINGS,
+    MIRROR_SCHEMES,
+    OPTIMIZERS,
+    PRECISIONS,
+    RECIPE_OPTIONAL_KEYS,
+    SCHEDULES,
+    STRATEGIES,
+    STUDY_OPTIMIZERS,
+)
+from fashion.specs import GLOBAL_POOLINGS, POOLINGS
+from stages import download, ensemble, evaluate, export, lr_find, normalize, train
 
 PARAMS = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
 MODEL_NAMES = list(PARAMS["models"])
-OUTPUT_DIRECTORIES = ("data", "models", "metrics", "plots")
+SWEEPING_MODELS = [name for name, entry in PARAMS["models"].items() if entry["learning_rate"] == "sweep"]
+# Keys that may be left out (their defaults apply), and sections that may be absent.
+OPTIONAL_KEYS = {*RECIPE_OPTIONAL_KEYS, *CONVOLUTIONAL_OPTIONAL_KEYS, *AUGMENTATION_KEYS}
+OPTIONAL_SECTIONS = {"ensembles"} | ({"fast_lr_find"} if not SWEEPING_MODELS else set())
+OUTPUT_DIRECTORIES = ("data", "models", "metrics", "plots", "ensembles")
 
 junk = st.one_of(st.none(), st.booleans(), st.text(max_size=12), st.lists(st.integers(), max_size=2), st.just({}))
 not_finite = st.sampled_from([float("nan"), float("inf"), float("-inf")])
@@ -44,6 +63,19 @@ def integer_outside(minimum: int, maximum: int | None = None):
         st.floats(allow_nan=False).filter(lambda value: value != int(value) if abs(value) < 1e15 else True),
         junk,
     )
+
+
+def fraction_outside():
+    """Anything but a number in [0, 1]."""
+    return st.one_of(
+        st.floats(min_value=1.0, exclude_min=True, allow_nan=False),
+        st.floats(max_value=0.0, exclude_max=True, allow_nan=False),
+        not_finite,
+        junk,
+    )
+
+
+not_boolean = st.one_of(st.integers(), st.text(max_size=5), st.none(), st.floats(allow_nan=False), st.just([]))
 
 
 def text_except(allowed):
@@ -76,6 +108,7 @@ INVALID_VALUES = {
     ),
     "activation": text_except(ACTIVATIONS),
     "optimizer": text_except(OPTIMIZERS),
+    "lr_find optimizer": text_except(STUDY_OPTIMIZERS),
     "input_scaling": text_except(INPUT_SCALINGS),
     "start_learning_rate": number_below(1e-12),
     "epochs_per_decade": number_below(1e-6),
@@ -90,8 +123,52 @@ INVALID_VALUES = {
     ),
     "suggestion_divisor": number_below(1.0),
     "learning_rate": st.one_of(
-        st.just(0), st.just(0.0), st.floats(max_value=0.0, allow_nan=False), not_finite, text_except(("lr_find",))
+        st.just(0),
+        st.just(0.0),
+        st.floats(max_value=0.0, allow_nan=False),
+        not_finite,
+        text_except(("lr_find", "sweep")),
     ),
+    "architecture": text_except(ARCHITECTURES),
+    "blocks": st.one_of(
+        st.just([]),
+        st.lists(st.lists(st.integers(max_value=0), min_size=1, max_size=2), min_size=1, max_size=2),
+        st.lists(st.integers(), min_size=1, max_size=2),
+        junk.filter(lambda value: value != []),
+    ),
+    "kernel_size": integer_outside(1, 7),
+    "batch_normalization": not_boolean,
+    "residual": not_boolean,
+    "restore_best_epoch": not_boolean,
+    "horizontal_flip": not_boolean,
+    "flip_test_time_augmentation": not_boolean,
+    "pooling": text_except(POOLINGS),
+    "global_pooling": text_except(GLOBAL_POOLINGS),
+    "dense_units": st.one_of(
+        st.lists(st.integers(max_value=0), min_size=1, max_size=2), st.none(), st.text(max_size=3)
+    ),
+    "block_dropout": fraction_outside(),
+    "head_dropout": fraction_outside(),
+    "label_smoothing": fraction_outside(),
+    "erase_probability": fraction_outside(),
+    "erase_max_fraction": fraction_outside(),
+    "momentum": fraction_outside(),
+    "weight_decay": number_below(0.0),
+    "schedule": text_except(SCHEDULES),
+    "precision": text_except(PRECISIONS),
+    "warmup_epochs": integer_outside(0),
+    "early_stopping_patience": integer_outside(0),
+    "shift_pixels": integer_outside(0, 8),
+    "members": st.one_of(
+        st.just([]),
+        st.lists(text_except(MODEL_NAMES), min_size=1, max_size=3),
+        st.sampled_from(MODEL_NAMES).map(lambda name: [name]),
+        junk.filter(lambda value: value != []),
+    ),
+    "end_learning_rate": number_below(1e-12),
+    "evaluate_every_steps": integer_outside(1),
+    "validation_images": integer_outside(1),
+    "fast_lr_find epochs": integer_outside(1, 5),
     "strategy": text_except(STRATEGIES),
     "model": text_except((EXPORT_BEST, *MODEL_NAMES)),
     "grid_rows": integer_outside(1, 10),
@@ -106,29 +183,41 @@ def leaves(node, path=()):
             yield from leaves(value, (*path, key))
         elif path and path[-1] == "sha256":
             yield (*path, key), "sha256 entry"
-        elif path == ("lr_find",) and key == "epochs":
-            yield (*path, key), "lr_find epochs"
+        elif path in (("lr_find",), ("fast_lr_find",)) and key == "epochs":
+            yield (*path, key), f"{path[0]} epochs"
+        elif path == ("lr_find",) and key == "optimizer":
+            yield (*path, key), "lr_find optimizer"
         else:
             yield (*path, key), key
 
 
-LEAVES = list(leaves(PARAMS))
-SECTIONS = [(key,) for key in PARAMS] + [("models", name) for name in MODEL_NAMES]
+LEAVES = [leaf for leaf in leaves(PARAMS) if leaf[0][0] != "fast_lr_find" or SWEEPING_MODELS]
+REQUIRED_LEAVES = [leaf for leaf in LEAVES if leaf[0][-1] not in OPTIONAL_KEYS]
+SECTIONS = (
+    [(key,) for key in PARAMS]
+    + [("models", name) for name in MODEL_NAMES]
+    + [("models", name, "augmentation") for name, entry in PARAMS["models"].items() if "augmentation" in entry]
+    + [("ensembles", name) for name in PARAMS.get("ensembles") or {}]
+)
 
 
 def stages_reading(path: tuple) -> list[tuple]:
     """(stage module, argv) of each stage that reads the part of params at `path`."""
     trains = [(train, ["--model", name]) for name in MODEL_NAMES]
     if not path:
-        return [(download, []), (normalize, []), (lr_find, []), *trains, (evaluate, []), (export, [])]
+        return [(download, []), (normalize, []), (lr_find, []), *trains, (ensemble, []), (evaluate, []), (export, [])]
     section = path[0]
     if section == "download":
         return [(download, []), (normalize, [])] if len(path) == 1 or path[1] == "sha256" else [(download, [])]
     if section == "models":
         readers = trains if len(path) == 1 else [(train, ["--model", path[1]])]
-        return [*readers, (evaluate, []), (export, [])]
+        return [*readers, (ensemble, []), (evaluate, []), (export, [])]
     if section == "distribute":
         return trains
+    if section == "fast_lr_find":
+        return [(train, ["--model", name]) for name in SWEEPING_MODELS]
+    if section == "ensembles":
+        return [(ensemble, []), (evaluate, [])]
     return [({"normalize": normalize, "lr_find": lr_find, "evaluate": evaluate, "export": export}[section], [])]
 
 
@@ -141,7 +230,9 @@ def mutations(draw):
         path, rule = draw(st.sampled_from(LEAVES))
         value = draw(INVALID_VALUES[rule])
     elif kind == "missing key":
-        path, _ = draw(st.sampled_from(LEAVES + [(section, None) for section in SECTIONS if len(section) == 1]))
+        required = [section for section in SECTIONS if len(section) == 1 and section[0] not in OPTIONAL_SECTIONS]
+        sections = [(section, None) for section in required]
+        path, _ = draw(st.sampled_from(REQUIRED_LEAVES + sections))
     elif kind == "unknown key":
         parent = draw(st.sampled_from([(), *SECTIONS, ("download", "sha256")]))
         known = set(get(params, parent))
