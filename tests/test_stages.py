@@ -122,3 +122,11 @@ def test_normalize_reports_a_corrupt_raw_file(processed_project, capsys):
     assert normalize.main([]) == 1
     message = capsys.readouterr().err
     assert "data/raw/train-labels-idx1-ubyte.gz is corrupt" in message
+
+
+def test_an_ensemble_whose_member_is_not_trained_says_what_to_run(processed_project, capsys):
+    assert ensemble.main([]) == 1
+    message = capsys.readouterr().err
+    assert message.startswith("ensemble: error: models/") and "is missing. Run `dvc repro`" in message
+    assert len(message.strip().splitlines()) == 1
+    assert not list(paths.ENSEMBLES_DIR.glob("*")) and not list(paths.ENSEMBLE_METRICS_DIR.glob("*"))
