@@ -41,7 +41,14 @@ def ramp_rate(step: int, start: float, end: float, total_steps: int) -> float:
 
 class ValidationLossRecorder(keras.callbacks.Callback):
     """Every call back (one per `steps_per_execution` steps), record the
-    rate reached and the cross-entropy on a fixed validation slice."""
+    rate reached and the cross-entropy on a fixed validation slice.
+
+    The slice runs with batch statistics (`training=True`): during a one-epoch
+    ramp, batch normalization's moving averages lag far behind the weights, and
+    an inference-mode loss rises from the first steps whatever the rate. The
+    sweep's model is thrown away, so the moving averages it updates do not matter.
+    Dropout is active too; the smoothing absorbs its noise.
+    """
 
     def __init__(self, images: np.ndarray, one_hot_labels: np.ndarray, start: float, end: float, total_steps: int):
         super().__init__()
@@ -51,7 +58,7 @@ class ValidationLossRecorder(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         step = int(self.model.optimizer.iterations.numpy())
-        probabilities = np.asarray(self.model(self.images, training=False), dtype=np.float64)
+        probabilities = np.asarray(self.model(self.images, training=True), dtype=np.float64)
         loss = float(-np.mean(np.sum(self.labels * np.log(np.clip(probabilities, 1e-7, 1.0)), axis=1)))
         self.rows.append((step, ramp_rate(step, self.start, self.end, self.total_steps), loss))
         finite = [row[2] for row in self.rows if math.isfinite(row[2])]
