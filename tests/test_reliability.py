@@ -61,6 +61,13 @@ def test_a_misbehaving_mirror_is_retried_if_transient_then_skipped(tmp_path, mon
 # Interrupted stages.
 
 
+def _interactive_signals() -> None:
+    """Give the child a terminal's Ctrl-C: a shell script's background jobs (and
+    so a test run started with `&`) inherit SIGINT ignored, and Python then
+    installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_stage(stage: str, arguments: list[str], cwd) -> subprocess.Popen:
     """Run `python -m stages.<stage>` in `cwd` as DVC would, with the code importable."""
     return subprocess.Popen(
@@ -70,6 +77,7 @@ def start_stage(stage: str, arguments: list[str], cwd) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_interactive_signals,
     )
 
 
