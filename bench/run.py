@@ -199,7 +199,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fast-model", default="cnn_fast", help="the models: entry raced against keras.io")
     parser.add_argument("--throughput-model", default="cnn", help="the models: entry whose throughput is compared")
-    parser.add_argument("--throughput-steps", type=int, default=150, help="batches timed per side")
+    parser.add_argument("--throughput-rounds", type=int, default=7, help="alternating 64-batch windows timed per side")
     parser.add_argument("--target", type=float, default=0.91, help="test accuracy to reach")
     parser.add_argument("--max-epochs", type=int, default=30, help="epochs the keras.io recipe may take")
     arguments = parser.parse_args(argv)
@@ -215,7 +215,7 @@ def main(argv=None) -> int:
     results["accuracy_per_second"] = accuracy_per_second()
     print("bench: throughput", flush=True)
     results["throughput"] = run_json([PYTHON, "bench/training_speed.py", "throughput", arguments.throughput_model,
-                                      str(arguments.throughput_steps)])  # fmt: skip
+                                      str(arguments.throughput_rounds)])  # fmt: skip
     print("bench: time to accuracy", flush=True)
     race = [arguments.fast_model, str(arguments.target), str(arguments.max_epochs)]
     results["time_to_accuracy"] = run_json([PYTHON, "bench/training_speed.py", "time_to_accuracy", *race])

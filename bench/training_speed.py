@@ -1,10 +1,10 @@
 """Training-speed measurements that need TensorFlow, each run in its own process by bench/run.py.
 
-`python bench/training_speed.py throughput MODEL STEPS` prints JSON: images per
-second of (a) our input pipeline and training loop for the `models:` entry
+`python bench/training_speed.py throughput MODEL ROUNDS` prints JSON: images
+per second of (a) our input pipeline and training loop for the `models:` entry
 MODEL, as the train stage runs it, and (b) a plain `model.fit` on NumPy arrays
 with Keras's defaults (float32, one step per call, Adam), for the same
-architecture and batch size, each timed over STEPS batches after a warm-up.
+architecture and batch size, timed in ROUNDS alternating windows of 64 batches.
 
 `python bench/training_speed.py time_to_accuracy MODEL TARGET MAX_EPOCHS` prints
 JSON: the training seconds our recipe for MODEL and the keras.io "Simple MNIST
@@ -15,6 +15,7 @@ recipes here, it chooses nothing in the pipeline. Evaluation time is not counted
 
 import dataclasses
 import json
+import statistics
 import sys
 import time
 
@@ -27,7 +28,8 @@ from fashion.params import load_params, parse_model
 from fashion.recipe import build_model, compile_model, make_datasets, one_hot
 from fashion.tensorflow_setup import keras, make_deterministic
 
-WARM_UP_STEPS = 10
+# A multiple of the training loop's steps per execution (64), so every window runs whole executions.
+WINDOW_STEPS = 64
 
 
 class TrainingClock(keras.callbacks.Callback):
@@ -72,37 +74,53 @@ def keras_io_convnet() -> keras.Model:
     )
 
 
-def throughput(model_name: str, steps: int) -> dict:
+def throughput(model_name: str, rounds: int) -> dict:
+    """Images per second of our loop and of a plain fit, timed in alternating windows.
+
+    This machine's speed drifts within a process (the same fit runs at 1,600 or
+    2,100 images per second from one minute to the next), so timing one side
+    after the other compares two moments, not two loops. Both models are built
+    and warmed up first; then each round times one window of each, back to back,
+    and the speed-up is the median of the rounds' ratios.
+    """
     params = parse_model(load_params(paths.PARAMS_FILE), model_name)
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
+    window = WINDOW_STEPS * params.batch_size
 
     make_deterministic(params.seed)
     ours = build_model(params)
     compile_model(ours, params, 0.001, len(training[0]))
     batches, _, _ = make_datasets(params, training, validation)
-    ours.fit(batches, epochs=1, steps_per_epoch=WARM_UP_STEPS * 2, shuffle=False, verbose=0)
-    started = time.perf_counter()
-    ours.fit(batches, epochs=1, steps_per_epoch=steps, shuffle=False, verbose=0)
-    ours_seconds = time.perf_counter() - started
 
-    make_deterministic(params.seed)
     plain = build_model(dataclasses.replace(params, precision="float32"))
     plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    images, labels = training[0][: steps * params.batch_size], training[1][: steps * params.batch_size]
-    plain.fit(images[: WARM_UP_STEPS * params.batch_size], labels[: WARM_UP_STEPS * params.batch_size],
-              batch_size=params.batch_size, epochs=1, verbose=0)  # fmt: skip
-    started = time.perf_counter()
-    plain.fit(images, labels, batch_size=params.batch_size, epochs=1, verbose=0)
-    plain_seconds = time.perf_counter() - started
-    images_timed = steps * params.batch_size
+    images, labels = training[0][:window], training[1][:window]
+
+    def time_ours() -> float:
+        started = time.perf_counter()
+        ours.fit(batches, epochs=1, steps_per_epoch=WINDOW_STEPS, shuffle=False, verbose=0)
+        return time.perf_counter() - started
+
+    def time_plain() -> float:
+        started = time.perf_counter()
+        plain.fit(images, labels, batch_size=params.batch_size, epochs=1, verbose=0)
+        return time.perf_counter() - started
+
+    time_ours(), time_plain()  # Warm-up: tracing, first allocations.
+    windows = [(time_ours(), time_plain()) for _ in range(rounds)]
+    ours_speeds = [window / seconds for seconds, _ in windows]
+    plain_speeds = [window / seconds for _, seconds in windows]
     return {
         "model": model_name,
         "batch_size": params.batch_size,
-        "steps": steps,
-        "ours_images_per_second": images_timed / ours_seconds,
-        "plain_fit_images_per_second": images_timed / plain_seconds,
-        "speedup": plain_seconds / ours_seconds,
+        "steps_per_window": WINDOW_STEPS,
+        "rounds": rounds,
+        "ours_images_per_second": statistics.median(ours_speeds),
+        "plain_fit_images_per_second": statistics.median(plain_speeds),
+        "speedup": statistics.median(plain / ours for ours, plain in windows),
+        "ours_windows": [round(speed) for speed in ours_speeds],
+        "plain_fit_windows": [round(speed) for speed in plain_speeds],
     }
 
 

@@ -11,8 +11,6 @@ bfloat16 network still gives well-calibrated probabilities.
 from fashion.specs import ConvolutionalArchitecture
 from fashion.tensorflow_setup import keras
 
-PRECISIONS = ("float32", "mixed_bfloat16")
-
 
 def build_convolutional_model(
     architecture: ConvolutionalArchitecture,

@@ -6,9 +6,8 @@ safe mode. Pure functions of the step, so a run is as deterministic as its data.
 
 import math
 
+from fashion.params import SCHEDULES
 from fashion.tensorflow_setup import keras, tf
-
-SCHEDULES = ("constant", "cosine", "one_cycle")
 
 
 @keras.saving.register_keras_serializable(package="fashion")

@@ -89,10 +89,11 @@ def main(argv=None) -> str:
         from fashion.fast_sweep import run_fast_sweep
         from fashion.recipe import one_hot
 
+        # The sweep reads the same batches the model will train on (one copy of the
+        # images in memory); its model is thrown away.
         make_deterministic(params.seed)
-        sweep_batches, _, sweep_steps = make_datasets(params, training, validation)
         sweep_rows, suggestion = run_fast_sweep(
-            build_model(params), params.label_smoothing, sweep_batches, sweep_steps,
+            build_model(params), params.label_smoothing, training_data, steps,
             validation[0], one_hot(validation[1]), sweep_settings,
         )  # fmt: skip
         learning_rate = suggestion["suggested_learning_rate"]

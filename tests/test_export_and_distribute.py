@@ -18,6 +18,7 @@ from fashion.distribute import is_chief, make_strategy
 from fashion.errors import PipelineError
 from fashion.export import saved_model_predict, tflite_predict
 from fashion.models import load_trained_model
+from fashion.tensorflow_setup import tf
 from stages import export, train
 
 
@@ -39,6 +40,15 @@ def test_export_matches_the_keras_model_on_test_images(processed_project):
     np.testing.assert_array_equal(saved_model_probabilities.argmax(axis=1), keras_probabilities.argmax(axis=1))
     np.testing.assert_array_equal(tflite_probabilities.argmax(axis=1), keras_probabilities.argmax(axis=1))
     np.testing.assert_allclose(tflite_probabilities, keras_probabilities, atol=1e-5)
+
+    # Batched serving (which keeps export's memory down) returns every image, in order,
+    # as one call on all of them would; 7 does not divide the test set's size.
+    assert len(test_images) % 7 != 0
+    loaded = tf.saved_model.load(str(paths.SAVED_MODEL_DIR))
+    one_call = np.asarray(loaded.serve(test_images))
+    np.testing.assert_allclose(
+        saved_model_predict(paths.SAVED_MODEL_DIR, test_images, batch_size=7), one_call, atol=1e-6
+    )
 
 
 def test_best_means_the_highest_validation_accuracy(project):
