@@ -86,7 +86,7 @@ def throughput(model_name: str, rounds: int) -> dict:
     params = parse_model(load_params(paths.PARAMS_FILE), model_name)
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
-    window = WINDOW_STEPS * params.batch_size
+    images_per_window = WINDOW_STEPS * params.batch_size
 
     make_deterministic(params.seed)
     ours = build_model(params)
@@ -95,7 +95,7 @@ def throughput(model_name: str, rounds: int) -> dict:
 
     plain = build_model(dataclasses.replace(params, precision="float32"))
     plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    images, labels = training[0][:window], training[1][:window]
+    images, labels = training[0][:images_per_window], training[1][:images_per_window]
 
     def time_ours() -> float:
         started = time.perf_counter()
@@ -109,8 +109,8 @@ def throughput(model_name: str, rounds: int) -> dict:
 
     time_ours(), time_plain()  # Warm-up: tracing, first allocations.
     windows = [(time_ours(), time_plain()) for _ in range(rounds)]
-    ours_speeds = [window / seconds for seconds, _ in windows]
-    plain_speeds = [window / seconds for _, seconds in windows]
+    ours_speeds = [images_per_window / ours_seconds for ours_seconds, _ in windows]
+    plain_speeds = [images_per_window / plain_seconds for _, plain_seconds in windows]
     return {
         "model": model_name,
         "batch_size": params.batch_size,
@@ -118,7 +118,7 @@ def throughput(model_name: str, rounds: int) -> dict:
         "rounds": rounds,
         "ours_images_per_second": statistics.median(ours_speeds),
         "plain_fit_images_per_second": statistics.median(plain_speeds),
-        "speedup": statistics.median(plain / ours for ours, plain in windows),
+        "speedup": statistics.median(plain_seconds / ours_seconds for ours_seconds, plain_seconds in windows),
         "ours_windows": [round(speed) for speed in ours_speeds],
         "plain_fit_windows": [round(speed) for speed in plain_speeds],
     }
