@@ -21,7 +21,7 @@ import yaml
 
 MINIMUM_MODEL_4_ACCURACY = 0.80
 MINIMUM_SINGLE_MODEL_ACCURACY = 0.930
-MAXIMUM_SINGLE_MODEL_TRAINING_SECONDS = 600
+SINGLE_MODEL_TRAINING_GOAL_SECONDS = 600
 MINIMUM_ENSEMBLE_ACCURACY = 0.935
 SINGLE_MODEL_GOAL = 0.940
 ENSEMBLE_GOAL = 0.947
@@ -88,8 +88,8 @@ def main() -> int:
         problems.append(f"best single model {best} is under {MINIMUM_SINGLE_MODEL_ACCURACY}")
     # Reported, not enforced: this machine's speed drifts by 15 % or more between
     # runs, and a time limit is the benchmark's to measure, not CI's to assert.
-    under = seconds < MAXIMUM_SINGLE_MODEL_TRAINING_SECONDS
-    print(f"issue 3 goal, its training under {MAXIMUM_SINGLE_MODEL_TRAINING_SECONDS} s on this machine: {_met(under)}")
+    under = seconds < SINGLE_MODEL_TRAINING_GOAL_SECONDS
+    print(f"issue 3 goal, its training under {SINGLE_MODEL_TRAINING_GOAL_SECONDS} s on this machine: {_met(under)}")
     if ensembles:
         best_ensemble = max(ensembles, key=lambda name: accuracy.get(name, 0.0))
         ensemble_accuracy = accuracy.get(best_ensemble, 0.0)

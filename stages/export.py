@@ -50,10 +50,9 @@ def main(argv=None) -> str:
     model = trained if export.computes_in_float32(trained) else export.float32_copy(trained)
     export.export_saved_model(model, paths.SAVED_MODEL_DIR)
     flat_buffer = export.convert_to_tflite(paths.SAVED_MODEL_DIR)
-    keras_classes = model.predict(validation_images, batch_size=export.PREDICTION_BATCH_SIZE, verbose=0).argmax(axis=1)
-    trained_classes = trained.predict(validation_images, batch_size=export.PREDICTION_BATCH_SIZE, verbose=0).argmax(
-        axis=1
-    )
+    batch_size = export.PREDICTION_BATCH_SIZE
+    keras_classes = model.predict(validation_images, batch_size=batch_size, verbose=0).argmax(axis=1)
+    trained_classes = trained.predict(validation_images, batch_size=batch_size, verbose=0).argmax(axis=1)
     exported_classes = {
         "saved_model": export.saved_model_predict(paths.SAVED_MODEL_DIR, validation_images).argmax(axis=1),
         "tflite": export.tflite_predict(flat_buffer, validation_images).argmax(axis=1),

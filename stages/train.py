@@ -89,8 +89,9 @@ def main(argv=None) -> str:
         from fashion.fast_sweep import run_fast_sweep
         from fashion.recipe import one_hot
 
-        # The sweep reads the same batches the model will train on (one copy of the
-        # images in memory); its model is thrown away.
+        # The sweep reads one epoch of the dataset the model then trains on (one
+        # copy of the images in memory); training iterates that dataset afresh,
+        # and the sweep's model is thrown away.
         make_deterministic(params.seed)
         sweep_rows, suggestion = run_fast_sweep(
             build_model(params), params.label_smoothing, training_data, steps,
