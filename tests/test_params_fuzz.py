@@ -126,8 +126,11 @@ INVALID_VALUES = {
         st.just(0),
         st.just(0.0),
         st.floats(max_value=0.0, allow_nan=False),
+        st.integers(max_value=0),  # a positive integer is a valid rate, so text_except's integers would not do
         not_finite,
-        text_except(("lr_find", "sweep")),
+        st.text(max_size=12).filter(lambda value: value not in ("lr_find", "sweep")),
+        st.none(),
+        st.booleans(),
     ),
     "architecture": text_except(ARCHITECTURES),
     "blocks": st.one_of(
