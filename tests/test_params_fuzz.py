@@ -25,6 +25,8 @@ from fashion.params import (
     CONVOLUTIONAL_OPTIONAL_KEYS,
     EXPORT_BEST,
     INPUT_SCALINGS,
+    LEARNING_RATE_FROM_LR_FIND,
+    LEARNING_RATE_FROM_OWN_SWEEP,
     MIRROR_SCHEMES,
     OPTIMIZERS,
     PRECISIONS,
@@ -38,7 +40,9 @@ from stages import download, ensemble, evaluate, export, lr_find, normalize, tra
 
 PARAMS = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
 MODEL_NAMES = list(PARAMS["models"])
-SWEEPING_MODELS = [name for name, entry in PARAMS["models"].items() if entry["learning_rate"] == "sweep"]
+SWEEPING_MODELS = [
+    name for name, entry in PARAMS["models"].items() if entry["learning_rate"] == LEARNING_RATE_FROM_OWN_SWEEP
+]
 # Keys that may be left out (their defaults apply), and sections that may be absent.
 OPTIONAL_KEYS = {*RECIPE_OPTIONAL_KEYS, *CONVOLUTIONAL_OPTIONAL_KEYS, *AUGMENTATION_KEYS}
 OPTIONAL_SECTIONS = {"ensembles"} | ({"fast_lr_find"} if not SWEEPING_MODELS else set())
@@ -128,7 +132,9 @@ INVALID_VALUES = {
         st.floats(max_value=0.0, allow_nan=False),
         st.integers(max_value=0),  # a positive integer is a valid rate, so text_except's integers would not do
         not_finite,
-        st.text(max_size=12).filter(lambda value: value not in ("lr_find", "sweep")),
+        st.text(max_size=12).filter(
+            lambda value: value not in (LEARNING_RATE_FROM_LR_FIND, LEARNING_RATE_FROM_OWN_SWEEP)
+        ),
         st.none(),
         st.booleans(),
     ),
