@@ -377,18 +377,20 @@ def parse_ensembles(raw: dict) -> dict[str, EnsembleParams]:
         if name in models:
             raise _invalid(where, "a name that no entry of models: uses", name)
         entry = _section(ensembles, name, ("members", "flip_test_time_augmentation"), prefix=where)
+        flips = _boolean(entry["flip_test_time_augmentation"], f"{where}.flip_test_time_augmentation")
+        # One member with flips is that model with test-time augmentation; one
+        # member without them would only be a copy of the model.
+        fewest = 1 if flips else 2
         members = entry["members"]
-        if not isinstance(members, list) or len(members) < 2 or len(set(map(str, members))) != len(members):
-            raise _invalid(f"{where}.members", "a list of at least two different model names", members)
+        if not isinstance(members, list) or len(members) < fewest or len(set(map(str, members))) != len(members):
+            raise _invalid(
+                f"{where}.members",
+                "a list of different model names: at least two, or one with flip_test_time_augmentation: true",
+                members,
+            )
         for member in members:
             _choice(member, f"{where}.members", tuple(models))
-        parsed[name] = EnsembleParams(
-            name=name,
-            members=tuple(members),
-            flip_test_time_augmentation=_boolean(
-                entry["flip_test_time_augmentation"], f"{where}.flip_test_time_augmentation"
-            ),
-        )
+        parsed[name] = EnsembleParams(name=name, members=tuple(members), flip_test_time_augmentation=flips)
     return parsed
 
 

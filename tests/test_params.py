@@ -6,6 +6,7 @@ import pytest
 import yaml
 from synthetic import write_params
 
+from fashion.params import parse_ensembles
 from stages import download, evaluate, lr_find, normalize, train
 
 OUTPUT_DIRECTORIES = ("data", "models", "metrics", "plots")
@@ -65,8 +66,8 @@ CASES = [
     (train, "models.cnn.global_pooling", "min", "must be one of average, max, flatten"),
     (train, "models.cnn.hidden_units", [4], "unknown key 'models.cnn.hidden_units'"),
     (train, "models.cnn.head_dropout", -0.1, "models.cnn.head_dropout must be a number of at least 0.0"),
-    (evaluate, "ensembles.ensemble.members", ["cnn"], "at least two different model names"),
-    (evaluate, "ensembles.ensemble.members", ["cnn", "cnn"], "at least two different model names"),
+    (evaluate, "ensembles.ensemble", {**ENSEMBLE_ENTRY, "members": ["cnn"]}, "at least two, or one with flip_test"),
+    (evaluate, "ensembles.ensemble.members", ["cnn", "cnn"], "a list of different model names"),
     (evaluate, "ensembles.ensemble.members", ["cnn", "model_9"], "ensembles.ensemble.members must be one of"),
     (evaluate, "ensembles.ensemble.flip_test_time_augmentation", 1, "must be true or false"),
     (evaluate, "ensembles.model_1", ENSEMBLE_ENTRY, "ensembles.model_1 must be a name that no entry of models: uses"),
@@ -96,6 +97,13 @@ def test_bad_param_gives_one_line_and_writes_nothing(project, capsys, stage, key
     assert len(captured.err.strip().splitlines()) == 1
     assert "Traceback" not in captured.err
     assert [name for name in OUTPUT_DIRECTORIES if (project / name).exists()] == []
+
+
+def test_one_member_with_flips_is_that_model_with_test_time_augmentation(project):
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["ensembles"] = {"cnn_flips": {"members": ["cnn"], "flip_test_time_augmentation": True}}
+    parsed = parse_ensembles(params)["cnn_flips"]
+    assert parsed.members == ("cnn",) and parsed.flip_test_time_augmentation
 
 
 def test_unknown_model_name_lists_the_known_ones(project, capsys):

@@ -171,7 +171,7 @@ INVALID_VALUES = {
     "members": st.one_of(
         st.just([]),
         st.lists(text_except(MODEL_NAMES), min_size=1, max_size=3),
-        st.sampled_from(MODEL_NAMES).map(lambda name: [name]),
+        st.sampled_from(MODEL_NAMES).map(lambda name: [name, name]),  # one model alone is valid with flips
         junk.filter(lambda value: value != []),
     ),
     "end_learning_rate": number_below(1e-12),
