@@ -1,8 +1,10 @@
 """Choose a `tf.distribute` strategy by name.
 
 - `one_device`: TensorFlow's default strategy, everything on one device.
-- `mirrored`: synchronous data parallelism over every local GPU, or, with no
-  GPU, over every logical CPU device (tests split the CPU into two).
+- `mirrored`: synchronous data parallelism over every local GPU. With no
+  GPU the train stage says so and trains on one device (`resolve_strategy_name`);
+  `make_strategy` itself then mirrors over the logical CPU devices, which
+  tests split in two.
 - `multi_worker`: synchronous data parallelism over several machines, each
   started with its own `TF_CONFIG` (see the README); only the chief writes.
 
@@ -37,6 +39,17 @@ def make_strategy(name: str):
             )
         return tf.distribute.MultiWorkerMirroredStrategy()
     raise PipelineError(f"Unknown strategy '{name}'; use one of {', '.join(STRATEGIES)}.")
+
+
+def resolve_strategy_name(name: str, gpus: int, logical_cpus: int) -> tuple[str, str | None]:
+    """(the strategy to use, a line to print or None): `mirrored` without a GPU falls back to `one_device`.
+
+    Mirroring over a single CPU device gives no parallelism, and a distributed
+    `fit` must run one step per call, which halves the speed on a CPU.
+    """
+    if name == "mirrored" and gpus == 0 and logical_cpus <= 1:
+        return "one_device", "distribute.strategy is mirrored but no GPU is visible: training on the CPU with one_device."
+    return name, None
 
 
 def is_chief(tf_config: str | None) -> bool:

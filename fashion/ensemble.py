@@ -6,15 +6,8 @@ With flip test-time augmentation each member also sees the image mirrored left
 to right, and the 2 x members probability vectors are averaged with equal weight.
 """
 
+from fashion.layers import HorizontalFlip
 from fashion.tensorflow_setup import keras
-
-
-@keras.saving.register_keras_serializable(package="fashion")
-class HorizontalFlip(keras.layers.Layer):
-    """Mirror (batch, height, width) images left to right; no weights, same in training and inference."""
-
-    def call(self, images):
-        return keras.ops.flip(images, axis=2)
 
 
 def build_ensemble(members: list[keras.Model], flip_test_time_augmentation: bool, name: str) -> keras.Model:

@@ -82,7 +82,7 @@ def load_trained_model(path) -> keras.Model:
     Safe mode still loads the pipeline's own registered layers, such as the
     ensembles' flip, once their module is imported.
     """
-    from fashion import ensemble  # noqa: F401 -- registers HorizontalFlip
+    from fashion import layers  # noqa: F401 -- registers HorizontalFlip
 
     if not Path(path).exists():
         raise PipelineError(f"{path} is missing. Run `dvc repro` to train it first.")

@@ -1,7 +1,7 @@
 """Read `params.yaml` once and validate it into typed, frozen objects.
 
-Every stage calls `load_params` and then the `parse_*` function of each
-section it uses. Any problem -- a missing or unknown key, a wrong type, a value
+Every stage calls `load_params`, which checks the whole file, and then the
+`parse_*` function of each section it uses. Any problem -- a missing or unknown key, a wrong type, a value
 out of range -- raises `PipelineError` with one sentence that names the key
 and what is allowed, before the stage writes anything. Unknown keys are
 rejected because `dvc exp run -S` silently adds a misspelled key and would
@@ -20,7 +20,7 @@ from fashion.errors import PipelineError
 from fashion.specs import GLOBAL_POOLINGS, POOLINGS, Augmentation, ConvolutionalArchitecture
 
 SECTIONS = (
-    "download", "normalize", "lr_find", "fast_lr_find", "models", "ensembles", "distribute", "evaluate", "export",
+    "download", "normalize", "lr_find", "models", "lr_find_models", "ensembles", "distribute", "evaluate", "export",
 )  # fmt: skip
 STRATEGIES = ("one_device", "mirrored", "multi_worker")
 EXPORT_BEST = "best"
@@ -31,7 +31,8 @@ STUDY_OPTIMIZERS = ("adam", "sgd", "rmsprop")
 INPUT_SCALINGS = ("unit", "raw")
 ARCHITECTURES = ("dense", "convolutional")
 SCHEDULES = ("constant", "cosine", "one_cycle")
-PRECISIONS = ("float32", "mixed_bfloat16")
+PRECISION_AUTO = "auto"
+PRECISIONS = (PRECISION_AUTO, "float32", "mixed_bfloat16", "mixed_float16")
 LEARNING_RATE_FROM_LR_FIND = "lr_find"
 LEARNING_RATE_FROM_OWN_SWEEP = "sweep"
 MODEL_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -66,7 +67,9 @@ class LrFindParams:
 
 
 @dataclass(frozen=True)
-class FastLrFindParams:
+class SweepParams:
+    """A model's own fast learning-rate sweep (`learning_rate: sweep`); see `fashion.fast_sweep`."""
+
     start_learning_rate: float
     end_learning_rate: float
     epochs: int
@@ -78,9 +81,11 @@ class FastLrFindParams:
 
 @dataclass(frozen=True)
 class ModelParams:
-    """One entry of `models:`. Dense entries use hidden_units, activation and
-    input_scaling; convolutional ones `convolutional`. The recipe keys after
-    `seed` are optional in params.yaml, with the study's plain defaults."""
+    """One entry of `models:` or `lr_find_models:`, validated against `MODEL_KEYS`.
+
+    Dense entries use hidden_units and input_scaling; convolutional ones
+    `convolutional`. Keys with a default in `MODEL_KEYS` are optional.
+    """
 
     name: str
     architecture: str
@@ -90,7 +95,7 @@ class ModelParams:
     convolutional: ConvolutionalArchitecture | None
     optimizer: str
     learning_rate: float | None  # None: see learning_rate_source.
-    learning_rate_source: str  # "params", "lr_find" (the lr_find stage) or "sweep" (the model's own).
+    learning_rate_source: str  # "params", "lr_find" (an entry of lr_find_models) or "sweep" (the model's own).
     epochs: int
     batch_size: int
     seed: int
@@ -102,7 +107,8 @@ class ModelParams:
     early_stopping_patience: int = 0  # 0: never stop early
     restore_best_epoch: bool = False  # keep the weights of the best validation epoch
     augmentation: Augmentation = field(default_factory=Augmentation)
-    precision: str = "float32"
+    precision: str = "float32"  # or auto, resolved for the machine by `fashion.precision`
+    sweep: SweepParams | None = None  # the sweep's settings, with learning_rate: sweep
 
 
 @dataclass(frozen=True)
@@ -129,21 +135,66 @@ class ExportParams:
     model: str  # A model name, or "best": the highest validation accuracy.
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key given twice in one mapping is an error.
+
+    Plain YAML keeps the last of two equal keys without a word, so a second
+    `epochs:` in an entry (or a second entry of the same name) would silently
+    win over the first.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise PipelineError(
+                    f"params.yaml: the key '{key}' appears twice in one mapping (lines {seen[key]} and {line}); "
+                    "keep one."
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_params(path: Path) -> dict:
-    """Read the YAML params file and check its top-level sections."""
+    """Read the YAML params file and check all of it (`check_params`), before any stage does any work."""
     try:
         text = Path(path).read_text()
     except OSError as error:
         raise PipelineError(f"Cannot read {path}: {error.strerror}. Run the stage from the repository root.") from error
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 -- a SafeLoader subclass
     except yaml.YAMLError as error:
         raise PipelineError(f"{path} is not valid YAML: {error}. Fix the syntax.") from error
-    _mapping(raw, str(path))
+    check_params(_mapping(raw, str(path)))
+    return raw
+
+
+def check_params(raw: dict) -> None:
+    """Validate every section and the rules between sections.
+
+    Every stage runs this first, so a bad value anywhere stops `dvc repro`
+    before its first stage rather than after hours of the stages before the
+    one that reads it.
+    """
     unknown = sorted(set(raw) - set(SECTIONS))
     if unknown:
         raise PipelineError(f"params.yaml: unknown section '{unknown[0]}'; allowed sections are {', '.join(SECTIONS)}.")
-    return raw
+    parse_download(raw)
+    parse_normalize(raw)
+    parse_lr_find(raw)
+    models = parse_models(raw)
+    parse_ensembles(raw)
+    strategy = parse_distribute(raw).strategy
+    parse_evaluate(raw)
+    parse_export(raw)
+    swept = [model.name for model in models.values() if model.learning_rate_source == LEARNING_RATE_FROM_OWN_SWEEP]
+    if swept and strategy == "multi_worker":
+        raise PipelineError(
+            f"params.yaml: models.{swept[0]}.learning_rate is sweep, which runs on one machine; with "
+            "distribute.strategy: multi_worker give it a number (the rate its last sweep suggested)."
+        )
 
 
 def parse_download(raw: dict) -> DownloadParams:
@@ -211,171 +262,280 @@ def parse_lr_find(raw: dict) -> LrFindParams:
 
 
 def parse_models(raw: dict) -> dict[str, ModelParams]:
-    """Validate the whole `models:` mapping; the result keeps its order."""
+    """Validate `models:` and `lr_find_models:` together; the result keeps their order, `models:` first."""
     if "models" not in raw:
         raise PipelineError("params.yaml: missing section 'models'; add at least one model entry.")
     models = _mapping(raw["models"], "models")
-    if not models:
+    suggested = _mapping(raw.get("lr_find_models") or {}, "lr_find_models")
+    if not models and not suggested:
         raise PipelineError("params.yaml: 'models' is empty; add at least one model entry.")
-    return {name: parse_model(raw, name) for name in models}
+    for name in suggested:
+        if name in models:
+            raise _invalid(f"lr_find_models.{name}", "a name that no entry of models: uses", name)
+    return {name: parse_model(raw, name) for name in (*models, *suggested)}
 
 
-COMMON_MODEL_KEYS = ("optimizer", "learning_rate", "epochs", "batch_size", "seed")
-DENSE_MODEL_KEYS = ("hidden_units", "activation", "input_scaling")
-CONVOLUTIONAL_MODEL_KEYS = ("blocks",)
-CONVOLUTIONAL_OPTIONAL_KEYS = (
-    "kernel_size", "batch_normalization", "residual", "pooling", "block_dropout", "global_pooling",
-    "dense_units", "head_dropout", "activation",
+def model_names(raw: dict) -> tuple[str, ...]:
+    """Every model's name, from `models:` and `lr_find_models:` (as `parse_models` orders them)."""
+    models = _mapping(raw.get("models"), "models")
+    return (*models, *_mapping(raw.get("lr_find_models") or {}, "lr_find_models"))
+
+
+REQUIRED = object()  # the default of a key that every entry must give
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a model entry, declared once: how to check it, its default and what it means.
+
+    `kind` names the checker (see `_check_key`); `minimum`/`maximum` bound
+    numbers; `choices` lists the allowed strings; `architectures` says which
+    entries may have the key. A dotted name ("augmentation.shift_pixels") is a
+    key of a nested mapping.
+    """
+
+    name: str
+    kind: str
+    help: str
+    default: object = REQUIRED
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    architectures: tuple[str, ...] = ARCHITECTURES
+
+
+CONVOLUTIONAL = ("convolutional",)
+DENSE = ("dense",)
+MODEL_KEYS = (
+    Key("architecture", "choice", "which builder makes the network", "dense", choices=ARCHITECTURES),
+    Key("hidden_units", "units", "units of each hidden Dense layer", architectures=DENSE),
+    Key("input_scaling", "choice", "unit: pixels in [0, 1]; raw: the original 0-255", choices=INPUT_SCALINGS,
+        architectures=DENSE),
+    Key("activation", "choice", "activation of every hidden layer", "relu", choices=ACTIVATIONS),
+    Key("blocks", "blocks", "filters of each convolution, block by block", architectures=CONVOLUTIONAL),
+    Key("kernel_size", "integer", "side of each convolution's kernel", 3, 1, 7, architectures=CONVOLUTIONAL),
+    Key("batch_normalization", "boolean", "normalize after each convolution", True, architectures=CONVOLUTIONAL),
+    Key("residual", "boolean", "add a shortcut around each block", False, architectures=CONVOLUTIONAL),
+    Key("pooling", "choice", "2x2 pooling between blocks", "max", choices=POOLINGS, architectures=CONVOLUTIONAL),
+    Key("block_dropout", "fraction", "dropout after each block", 0.0, 0.0, 0.9, architectures=CONVOLUTIONAL),
+    Key("global_pooling", "choice", "how the last feature map becomes a vector", "average",
+        choices=GLOBAL_POOLINGS, architectures=CONVOLUTIONAL),
+    Key("dense_units", "optional_units", "units of each hidden Dense layer of the head", (),
+        architectures=CONVOLUTIONAL),
+    Key("head_dropout", "fraction", "dropout before each Dense layer of the head", 0.0, 0.0, 0.9,
+        architectures=CONVOLUTIONAL),
+    Key("precision", "choice", "auto: bfloat16 on CPUs with native bfloat16, float16 on NVIDIA GPUs, else float32",
+        PRECISION_AUTO, choices=PRECISIONS, architectures=CONVOLUTIONAL),
+    Key("optimizer", "choice", "the Keras optimizer", choices=OPTIMIZERS),
+    Key("learning_rate", "learning_rate", "a number, or sweep: this entry's own fast sweep (see sweep)"),
+    Key("epochs", "integer", "passes over the training split", minimum=1),
+    Key("batch_size", "integer", "images per training step", minimum=1),
+    Key("seed", "integer", "seeds weights, shuffling and augmentation", minimum=0),
+    Key("weight_decay", "number", "decoupled weight decay (adamw only)", 0.0, 0.0),
+    Key("momentum", "fraction", "momentum (sgd only)", 0.0, 0.0, 0.99),
+    Key("schedule", "choice", "learning-rate schedule over the training steps", "constant", choices=SCHEDULES),
+    Key("warmup_epochs", "integer", "linear warm-up before the cosine decay (cosine only)", 0, 0),
+    Key("label_smoothing", "fraction", "weight moved from the true class to all classes", 0.0, 0.0, 0.99),
+    Key("early_stopping_patience", "integer", "stop after this many epochs without a better validation accuracy"
+        " (0: never)", 0, 0),
+    Key("restore_best_epoch", "boolean", "save the weights of the best validation epoch, not the last", False),
+    Key("augmentation.shift_pixels", "integer", "random shift of up to this many pixels", 0, 0, 8),
+    Key("augmentation.horizontal_flip", "boolean", "mirror half of the images", False),
+    Key("augmentation.erase_probability", "fraction", "chance of blanking a random rectangle", 0.0, 0.0, 1.0),
+    Key("augmentation.erase_max_fraction", "fraction", "largest erased side, as a fraction of the image's",
+        0.5, 0.01, 1.0),
+    Key("sweep.start_learning_rate", "number", "the ramp's first rate", 1.0e-5, 1e-12),
+    Key("sweep.end_learning_rate", "number", "the ramp's last rate", 1.0, 1e-12),
+    Key("sweep.epochs", "integer", "epochs the ramp lasts", 1, 1, 5),
+    Key("sweep.evaluate_every_steps", "integer", "training steps between two validation losses", 8, 1),
+    Key("sweep.validation_images", "integer", "validation images each loss is measured on", 1000, 1),
+    Key("sweep.smoothing", "fraction", "exponential smoothing of the losses before their minimum", 0.6, 0.0, 0.99),
+    Key("sweep.suggestion_divisor", "number", "the suggestion is the minimum-loss rate divided by this", 4.0, 1.0),
 )  # fmt: skip
-RECIPE_OPTIONAL_KEYS = (
-    "architecture", "weight_decay", "momentum", "schedule", "warmup_epochs", "label_smoothing",
-    "early_stopping_patience", "restore_best_epoch", "augmentation", "precision",
-)  # fmt: skip
-AUGMENTATION_KEYS = ("shift_pixels", "horizontal_flip", "erase_probability", "erase_max_fraction")
+MODEL_KEYS_BY_NAME = {key.name: key for key in MODEL_KEYS}
+NESTED_SECTIONS = ("augmentation", "sweep")
+
+
+def model_keys(architecture: str) -> tuple[Key, ...]:
+    """The keys an entry of this architecture may have."""
+    return tuple(key for key in MODEL_KEYS if architecture in key.architectures)
+
+
+def model_entry_location(raw: dict, name: str) -> str:
+    """`models` or `lr_find_models`: the section holding the entry called `name`."""
+    for section in ("models", "lr_find_models"):
+        if name in _mapping(raw.get(section) or {}, section):
+            return section
+    known = ", ".join(str(model) for model in model_names(raw)) or "none"
+    raise PipelineError(f"params.yaml: no model named '{name}' under 'models' or 'lr_find_models' (known: {known}).")
 
 
 def parse_model(raw: dict, name: str) -> ModelParams:
-    """Validate one entry of `models:`."""
-    models = _mapping(raw.get("models"), "models")
-    if name not in models:
-        known = ", ".join(str(model) for model in models) or "none"
-        raise PipelineError(f"params.yaml: no model named '{name}' under 'models' (known: {known}).")
+    """Validate one entry of `models:` or `lr_find_models:` against `MODEL_KEYS` and the rules between keys."""
+    section = model_entry_location(raw, name)
+    where = f"{section}.{name}"
     if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
-        raise _invalid(f"models.{name}", "a name of letters, digits and underscores", name)
-    where = f"models.{name}"
-    declared = _mapping(models[name], where).get("architecture", "dense")
-    architecture = _choice(declared, f"{where}.architecture", ARCHITECTURES)
-    if architecture == "dense":
-        required, optional = (*DENSE_MODEL_KEYS, *COMMON_MODEL_KEYS), RECIPE_OPTIONAL_KEYS
-    else:
-        required = (*CONVOLUTIONAL_MODEL_KEYS, *COMMON_MODEL_KEYS)
-        optional = (*CONVOLUTIONAL_OPTIONAL_KEYS, *RECIPE_OPTIONAL_KEYS)
-    entry = _section(models, name, required, prefix=where, optional=optional)
-    learning_rate, source = _learning_rate(entry["learning_rate"], f"{where}.learning_rate")
-    optimizer = _choice(entry["optimizer"], f"{where}.optimizer", OPTIMIZERS)
-    epochs = _integer(entry["epochs"], f"{where}.epochs", 1)
-    warmup_epochs = _integer(entry.get("warmup_epochs", 0), f"{where}.warmup_epochs", 0)
-    if warmup_epochs >= epochs and warmup_epochs > 0:
-        raise _invalid(f"{where}.warmup_epochs", f"fewer than epochs ({epochs})", warmup_epochs)
-    weight_decay = _number(entry.get("weight_decay", 0.0), f"{where}.weight_decay", 0.0)
-    if weight_decay > 0 and optimizer != "adamw":
-        raise _invalid(f"{where}.weight_decay", "0 unless the optimizer is adamw", weight_decay)
-    momentum = _fraction(entry.get("momentum", 0.0), f"{where}.momentum")
-    if momentum > 0 and optimizer != "sgd":
-        raise _invalid(f"{where}.momentum", "0 unless the optimizer is sgd", momentum)
+        raise _invalid(where, "a name of letters, digits and underscores", name)
+    entry = _mapping(raw[section][name], where)
+    architecture = _check_key(MODEL_KEYS_BY_NAME["architecture"], entry.get("architecture", "dense"),
+                              f"{where}.architecture")  # fmt: skip
+    from_lr_find = section == "lr_find_models"
+    if from_lr_find and "learning_rate" in entry:
+        raise PipelineError(
+            f"params.yaml: {where}.learning_rate is set, but entries of lr_find_models train at the rate the "
+            "lr_find stage suggests; remove the key, or move the entry to models:."
+        )
+    allowed = [key for key in model_keys(architecture) if not (from_lr_find and key.name == "learning_rate")]
+    given = _flatten_entry(entry, where, allowed)
+    values = {}
+    for key in allowed:
+        if key.name in given:
+            values[key.name] = _check_key(key, given[key.name], f"{where}.{key.name}")
+        elif key.default is REQUIRED:
+            raise PipelineError(f"params.yaml: missing key '{where}.{key.name}' ({key.help}).")
+        else:
+            values[key.name] = key.default
+    if from_lr_find:
+        values["learning_rate"] = LEARNING_RATE_FROM_LR_FIND
+    _check_combinations(values, given, where, architecture)
+    return _model_params(name, architecture, values)
+
+
+def _flatten_entry(entry: dict, where: str, allowed: list[Key]) -> dict:
+    """The entry's keys, nested sections spelled with dots; an unknown key is an error."""
+    names = {key.name for key in allowed}
+    flat = {}
+    for name, value in entry.items():
+        if name in NESTED_SECTIONS:
+            for nested, nested_value in _mapping(value, f"{where}.{name}").items():
+                flat[f"{name}.{nested}"] = nested_value
+        else:
+            flat[name] = value
+    unknown = sorted(str(key) for key in set(flat) - names)
+    if unknown:
+        allowed_names = ", ".join(dict.fromkeys(key.name.split(".")[0] for key in allowed))
+        raise PipelineError(f"params.yaml: unknown key '{where}.{unknown[0]}'; allowed keys are {allowed_names}.")
+    return flat
+
+
+def _check_key(key: Key, value, where: str):
+    """`value` checked against `key`'s kind and bounds."""
+    if key.kind == "choice":
+        return _choice(value, where, key.choices)
+    if key.kind == "boolean":
+        return _boolean(value, where)
+    if key.kind == "integer":
+        return _integer(value, where, int(key.minimum or 0), None if key.maximum is None else int(key.maximum))
+    if key.kind in ("number", "fraction"):
+        number = _number(value, where, key.minimum or 0.0)
+        if key.maximum is not None and number > key.maximum:
+            raise _invalid(where, f"a number between {key.minimum} and {key.maximum}", value)
+        return number
+    if key.kind == "units":
+        return _units(value, where)
+    if key.kind == "optional_units":
+        return () if value == [] else _units(value, where)
+    if key.kind == "blocks":
+        if not isinstance(value, list) or not value:
+            raise _invalid(where, "a non-empty list of blocks, each a list of filter counts", value)
+        return tuple(_units(block, f"{where}[{index}]") for index, block in enumerate(value))
+    if key.kind == "learning_rate":
+        return _learning_rate(value, where)
+    raise ValueError(f"unknown kind {key.kind!r} of key {key.name}")
+
+
+def _learning_rate(value, where: str):
+    """A positive number, or `sweep`."""
+    if value == LEARNING_RATE_FROM_LR_FIND:
+        raise PipelineError(
+            f"params.yaml: {where} is lr_find: move the entry to lr_find_models:, whose entries "
+            "train at the rate the lr_find stage suggests."
+        )
+    if value == LEARNING_RATE_FROM_OWN_SWEEP:
+        return value
+    if isinstance(value, str):
+        raise _invalid(where, f"a positive number or '{LEARNING_RATE_FROM_OWN_SWEEP}'", value)
+    return _number(value, where, 1e-12)
+
+
+def _check_combinations(values: dict, given: dict, where: str, architecture: str) -> None:
+    """Reject a key whose value the rest of the entry would ignore, with one line naming both."""
+    epochs, patience, warmup = values["epochs"], values["early_stopping_patience"], values["warmup_epochs"]
+    rules = (
+        (values["weight_decay"] > 0 and values["optimizer"] != "adamw",
+         "weight_decay", "0 unless the optimizer is adamw"),
+        (values["momentum"] > 0 and values["optimizer"] != "sgd", "momentum", "0 unless the optimizer is sgd"),
+        (warmup > 0 and values["schedule"] != "cosine",
+         "warmup_epochs", "0 unless the schedule is cosine (one_cycle has its own rise, constant none)"),
+        (warmup > 0 and warmup >= epochs, "warmup_epochs", f"fewer than epochs ({epochs})"),
+        (patience > 0 and patience >= epochs - 1, "early_stopping_patience",
+         f"0, or fewer than epochs - 1 ({epochs - 1}): a larger patience can never stop training early"),
+        ("augmentation.erase_max_fraction" in given and values["augmentation.erase_probability"] == 0,
+         "augmentation.erase_max_fraction", "left out unless augmentation.erase_probability is above 0"),
+        (architecture == "convolutional" and "pooling" in given and len(values["blocks"]) == 1,
+         "pooling", "left out when there is one block (pooling runs between blocks)"),
+        (values["sweep.end_learning_rate"] <= values["sweep.start_learning_rate"], "sweep.end_learning_rate",
+         f"larger than sweep.start_learning_rate ({values['sweep.start_learning_rate']})"),
+    )  # fmt: skip
+    for broken, key, allowed in rules:
+        if broken:
+            raise _invalid(f"{where}.{key}", allowed, values[key])
+    sweep_keys = [name for name in given if name.startswith("sweep.")]
+    if sweep_keys and values["learning_rate"] != LEARNING_RATE_FROM_OWN_SWEEP:
+        raise PipelineError(
+            f"params.yaml: {where}.{sweep_keys[0]} is set, but the entry's learning_rate is not sweep; "
+            "remove the sweep settings, or set learning_rate: sweep."
+        )
+
+
+def _model_params(name: str, architecture: str, values: dict) -> ModelParams:
+    """The validated values as a `ModelParams`."""
     is_dense = architecture == "dense"
+    learning_rate = values["learning_rate"]
+    source = learning_rate if isinstance(learning_rate, str) else "params"
+    sweep = None
+    if source == LEARNING_RATE_FROM_OWN_SWEEP:
+        sweep = SweepParams(**{field: values[f"sweep.{field}"] for field in SweepParams.__dataclass_fields__})
+    convolutional = None
+    if not is_dense:
+        convolutional = ConvolutionalArchitecture(
+            **{field: values[field] for field in ConvolutionalArchitecture.__dataclass_fields__}
+        )
+    augmentation = Augmentation(
+        **{field: values[f"augmentation.{field}"] for field in Augmentation.__dataclass_fields__}
+    )
+    recipe = {
+        field: values[field]
+        for field in ("optimizer", "epochs", "batch_size", "seed", "weight_decay", "momentum", "schedule",
+                      "warmup_epochs", "label_smoothing", "early_stopping_patience", "restore_best_epoch")
+    }  # fmt: skip
     return ModelParams(
         name=name,
         architecture=architecture,
-        hidden_units=_units(entry["hidden_units"], f"{where}.hidden_units") if is_dense else (),
-        activation=_choice(entry.get("activation", "relu"), f"{where}.activation", ACTIVATIONS),
-        input_scaling=_choice(entry["input_scaling"], f"{where}.input_scaling", INPUT_SCALINGS) if is_dense else "unit",
-        convolutional=None if is_dense else _convolutional(entry, where),
-        optimizer=optimizer,
-        learning_rate=learning_rate,
+        hidden_units=values["hidden_units"] if is_dense else (),
+        activation=values["activation"],
+        input_scaling=values["input_scaling"] if is_dense else "unit",
+        convolutional=convolutional,
+        learning_rate=None if isinstance(learning_rate, str) else learning_rate,
         learning_rate_source=source,
-        epochs=epochs,
-        batch_size=_integer(entry["batch_size"], f"{where}.batch_size", 1),
-        seed=_integer(entry["seed"], f"{where}.seed", 0),
-        weight_decay=weight_decay,
-        momentum=momentum,
-        schedule=_choice(entry.get("schedule", "constant"), f"{where}.schedule", SCHEDULES),
-        warmup_epochs=warmup_epochs,
-        label_smoothing=_fraction(entry.get("label_smoothing", 0.0), f"{where}.label_smoothing"),
-        early_stopping_patience=_integer(
-            entry.get("early_stopping_patience", 0), f"{where}.early_stopping_patience", 0
-        ),
-        restore_best_epoch=_boolean(entry.get("restore_best_epoch", False), f"{where}.restore_best_epoch"),
-        augmentation=_augmentation(entry.get("augmentation", {}), f"{where}.augmentation"),
-        precision=_choice(entry.get("precision", "float32"), f"{where}.precision", PRECISIONS),
-    )
-
-
-def _learning_rate(value, key: str) -> tuple[float | None, str]:
-    """(rate, source): a number from params, or None and where the rate comes from."""
-    if value == LEARNING_RATE_FROM_LR_FIND:
-        return None, "lr_find"
-    if value == LEARNING_RATE_FROM_OWN_SWEEP:
-        return None, "sweep"
-    if isinstance(value, str):
-        allowed = f"a positive number, '{LEARNING_RATE_FROM_LR_FIND}' or '{LEARNING_RATE_FROM_OWN_SWEEP}'"
-        raise _invalid(key, allowed, value)
-    return _number(value, key, 1e-12), "params"
-
-
-def _convolutional(entry: dict, where: str) -> ConvolutionalArchitecture:
-    blocks = entry["blocks"]
-    if not isinstance(blocks, list) or not blocks:
-        raise _invalid(f"{where}.blocks", "a non-empty list of blocks, each a list of filter counts", blocks)
-    defaults = ConvolutionalArchitecture(blocks=())
-    kernel_size = _integer(entry.get("kernel_size", defaults.kernel_size), f"{where}.kernel_size", 1, maximum=7)
-    dense_units = entry.get("dense_units", [])
-    if dense_units != []:
-        dense_units = _units(dense_units, f"{where}.dense_units")
-    return ConvolutionalArchitecture(
-        blocks=tuple(_units(block, f"{where}.blocks[{index}]") for index, block in enumerate(blocks)),
-        kernel_size=kernel_size,
-        batch_normalization=_boolean(entry.get("batch_normalization", True), f"{where}.batch_normalization"),
-        residual=_boolean(entry.get("residual", False), f"{where}.residual"),
-        pooling=_choice(entry.get("pooling", defaults.pooling), f"{where}.pooling", POOLINGS),
-        block_dropout=_fraction(entry.get("block_dropout", 0.0), f"{where}.block_dropout"),
-        global_pooling=_choice(
-            entry.get("global_pooling", defaults.global_pooling), f"{where}.global_pooling", GLOBAL_POOLINGS
-        ),
-        dense_units=tuple(dense_units),
-        head_dropout=_fraction(entry.get("head_dropout", 0.0), f"{where}.head_dropout"),
-        activation=_choice(entry.get("activation", "relu"), f"{where}.activation", ACTIVATIONS),
-    )
-
-
-def _augmentation(value, where: str) -> Augmentation:
-    section = _section({"augmentation": value}, "augmentation", (), prefix=where, optional=AUGMENTATION_KEYS)
-    defaults = Augmentation()
-    return Augmentation(
-        shift_pixels=_integer(section.get("shift_pixels", 0), f"{where}.shift_pixels", 0, maximum=8),
-        horizontal_flip=_boolean(section.get("horizontal_flip", False), f"{where}.horizontal_flip"),
-        erase_probability=_fraction(section.get("erase_probability", 0.0), f"{where}.erase_probability"),
-        erase_max_fraction=_fraction(
-            section.get("erase_max_fraction", defaults.erase_max_fraction), f"{where}.erase_max_fraction"
-        ),
-    )
-
-
-def parse_fast_lr_find(raw: dict) -> FastLrFindParams:
-    keys = (
-        "start_learning_rate", "end_learning_rate", "epochs", "evaluate_every_steps", "validation_images",
-        "smoothing", "suggestion_divisor",
-    )  # fmt: skip
-    section = _section(raw, "fast_lr_find", keys)
-    start = _number(section["start_learning_rate"], "fast_lr_find.start_learning_rate", 1e-12)
-    end = _number(section["end_learning_rate"], "fast_lr_find.end_learning_rate", 1e-12)
-    if end <= start:
-        raise _invalid("fast_lr_find.end_learning_rate", f"larger than start_learning_rate ({start})", end)
-    smoothing = _fraction(section["smoothing"], "fast_lr_find.smoothing")
-    if smoothing >= 1.0:
-        raise _invalid("fast_lr_find.smoothing", "a number in [0, 1)", smoothing)
-    return FastLrFindParams(
-        start_learning_rate=start,
-        end_learning_rate=end,
-        epochs=_integer(section["epochs"], "fast_lr_find.epochs", 1, maximum=5),
-        evaluate_every_steps=_integer(section["evaluate_every_steps"], "fast_lr_find.evaluate_every_steps", 1),
-        validation_images=_integer(section["validation_images"], "fast_lr_find.validation_images", 1),
-        smoothing=smoothing,
-        suggestion_divisor=_number(section["suggestion_divisor"], "fast_lr_find.suggestion_divisor", 1.0),
+        augmentation=augmentation,
+        precision="float32" if is_dense else values["precision"],
+        sweep=sweep,
+        **recipe,
     )
 
 
 def parse_ensembles(raw: dict) -> dict[str, EnsembleParams]:
     """Validate `ensembles:` (may be absent or empty): each averages models of `models:`."""
     ensembles = _mapping(raw.get("ensembles", {}) or {}, "ensembles")
-    models = _mapping(raw.get("models"), "models")
+    models = model_names(raw)
     parsed = {}
     for name in ensembles:
         where = f"ensembles.{name}"
         if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
             raise _invalid(where, "a name of letters, digits and underscores", name)
         if name in models:
-            raise _invalid(where, "a name that no entry of models: uses", name)
+            raise _invalid(where, "a name that no model entry uses", name)
         entry = _section(ensembles, name, ("members", "flip_test_time_augmentation"), prefix=where)
         flips = _boolean(entry["flip_test_time_augmentation"], f"{where}.flip_test_time_augmentation")
         # One member with flips is that model with test-time augmentation; one
@@ -389,7 +549,7 @@ def parse_ensembles(raw: dict) -> dict[str, EnsembleParams]:
                 members,
             )
         for member in members:
-            _choice(member, f"{where}.members", tuple(models))
+            _choice(member, f"{where}.members", models)
         parsed[name] = EnsembleParams(name=name, members=tuple(members), flip_test_time_augmentation=flips)
     return parsed
 
@@ -410,8 +570,7 @@ def parse_distribute(raw: dict) -> DistributeParams:
 
 def parse_export(raw: dict) -> ExportParams:
     section = _section(raw, "export", ("model",))
-    models = _mapping(raw.get("models"), "models")
-    model = _choice(section["model"], "export.model", (EXPORT_BEST, *models))
+    model = _choice(section["model"], "export.model", (EXPORT_BEST, *model_names(raw)))
     return ExportParams(model=model)
 
 

@@ -31,13 +31,16 @@ def uses_input_pipeline(params: ModelParams) -> bool:
     return not plain
 
 
-def build_model(params: ModelParams) -> keras.Model:
-    """The network `params` describes, taking (28, 28) images in [0, 1]."""
+def build_model(params: ModelParams, precision: str) -> keras.Model:
+    """The network `params` describes, taking (28, 28) images in [0, 1].
+
+    `precision` is the resolved dtype policy (`fashion.precision`); dense entries are float32.
+    """
     if params.architecture == "dense":
         return build_dense_model(
             params.hidden_units, params.activation, params.input_scaling, IMAGE_SIZE, NUMBER_OF_CLASSES, params.name
         )
-    return build_convolutional_model(params.convolutional, IMAGE_SIZE, NUMBER_OF_CLASSES, params.precision, params.name)
+    return build_convolutional_model(params.convolutional, IMAGE_SIZE, NUMBER_OF_CLASSES, precision, params.name)
 
 
 def compile_model(
@@ -46,20 +49,29 @@ def compile_model(
     learning_rate: float,
     training_examples: int,
     steps_per_execution: int = STEPS_PER_EXECUTION,
+    one_hot_labels: bool | None = None,
+    precision: str = "float32",
 ) -> None:
     """Compile with the entry's optimizer, schedule and loss.
 
     Models fed by the input pipeline get one-hot labels, so that the loss can
-    smooth them (Keras's sparse cross-entropy cannot).
+    smooth them (Keras's sparse cross-entropy cannot); `one_hot_labels`
+    defaults to whether the entry uses it. In mixed float16 the optimizer
+    scales the loss, so small gradients do not underflow.
     """
     steps = steps_per_epoch(training_examples, params.batch_size)
     rate = make_schedule(params.schedule, learning_rate, steps * params.epochs, steps * params.warmup_epochs)
-    if uses_input_pipeline(params):
+    if one_hot_labels is None:
+        one_hot_labels = uses_input_pipeline(params)
+    if one_hot_labels:
         loss = keras.losses.CategoricalCrossentropy(label_smoothing=params.label_smoothing)
     else:
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=False)
+    optimizer = make_optimizer(params.optimizer, rate, params.weight_decay, params.momentum)
+    if precision == "mixed_float16":
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
     model.compile(
-        optimizer=make_optimizer(params.optimizer, rate, params.weight_decay, params.momentum),
+        optimizer=optimizer,
         loss=loss,
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution,

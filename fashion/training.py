@@ -59,32 +59,41 @@ class StopOnDivergence(keras.callbacks.Callback):
 
 
 class KeepBestWeights(keras.callbacks.Callback):
-    """Remember the weights of the epoch with the best validation accuracy, and
-    put them back when training ends; stop early after `patience` epochs
-    without improvement (0: never stop early).
+    """Track the epoch with the best validation accuracy; stop early after
+    `patience` epochs without improvement (0: never stop early); with
+    `restore`, put the best epoch's weights back when training ends.
 
     This is checkpointing of the best validation epoch, kept in memory: the
-    train stage then saves the model once, atomically.
+    train stage then saves the model once, atomically. `kept_epoch` is the
+    epoch whose weights the model holds after training.
     """
 
-    def __init__(self, patience: int = 0):
+    def __init__(self, patience: int = 0, restore: bool = True):
         super().__init__()
         self.patience = patience
+        self.restore = restore
         self.best_accuracy = -1.0
         self.best_epoch = 0
         self.best_weights = None
+        self.epochs_run = 0
 
     def on_epoch_end(self, epoch, logs=None):
+        self.epochs_run = epoch + 1
         accuracy = float((logs or {}).get("val_accuracy", -1.0))
         if accuracy > self.best_accuracy:
             self.best_accuracy, self.best_epoch = accuracy, epoch + 1
-            self.best_weights = self.model.get_weights()
+            if self.restore:
+                self.best_weights = self.model.get_weights()
         elif self.patience and epoch + 1 - self.best_epoch >= self.patience:
             self.model.stop_training = True
 
     def on_train_end(self, logs=None):
-        if self.best_weights is not None:
+        if self.restore and self.best_weights is not None:
             self.model.set_weights(self.best_weights)
+
+    @property
+    def kept_epoch(self) -> int:
+        return self.best_epoch if self.restore else self.epochs_run
 
 
 def fit(
@@ -96,7 +105,7 @@ def fit(
     description: str,
     callbacks: tuple = (),
     stop_on_divergence: bool = True,
-    multi_worker: tuple | None = None,
+    strategy=None,
     steps_per_epoch: int | None = None,
 ) -> dict[str, list[float]]:
     """Fit `model` and return its per-epoch history (Keras's keys).
@@ -104,15 +113,21 @@ def fit(
     `training` and `validation` are (images, labels) NumPy pairs, or, with
     `steps_per_epoch`, tf.data datasets of batches (`fashion.input_pipeline`).
     With `stop_on_divergence`, a non-finite loss raises `PipelineError` naming
-    the model and the epoch, before anything is saved. `multi_worker`, a
-    (MultiWorkerMirroredStrategy, shuffle seed) pair, trains with the custom
-    loop of `fashion.multi_worker`, since Keras 3's `fit` cannot.
+    the model and the epoch, before anything is saved. A
+    `MultiWorkerMirroredStrategy` as `strategy` (with tf.data datasets) trains
+    with the custom loop of `fashion.multi_worker`, since Keras 3's `fit` cannot.
     """
     divergence = StopOnDivergence()
     progress = EpochProgress(epochs, description)
     every_callback = [*callbacks, divergence, progress]
     try:
-        if steps_per_epoch is not None:
+        if strategy is not None:
+            from fashion.multi_worker import fit_multi_worker
+
+            history = fit_multi_worker(model, strategy, training, validation, epochs, steps_per_epoch, every_callback)
+            non_finite = [epoch for epoch, loss in enumerate(history["loss"], start=1) if not math.isfinite(loss)]
+            divergence.diverged_epoch = non_finite[0] if non_finite else None
+        elif steps_per_epoch is not None:
             history = model.fit(
                 training,
                 validation_data=validation,
@@ -122,7 +137,7 @@ def fit(
                 verbose=0,
                 callbacks=every_callback,
             ).history
-        elif multi_worker is None:
+        else:
             history = model.fit(
                 *training,
                 validation_data=validation,
@@ -132,13 +147,6 @@ def fit(
                 verbose=0,
                 callbacks=every_callback,
             ).history
-        else:
-            from fashion.multi_worker import fit_multi_worker
-
-            strategy, seed = multi_worker
-            history = fit_multi_worker(model, strategy, training, validation, epochs, batch_size, seed, every_callback)
-            non_finite = [epoch for epoch, loss in enumerate(history["loss"], start=1) if not math.isfinite(loss)]
-            divergence.diverged_epoch = non_finite[0] if non_finite else None
     finally:
         # Keras skips on_train_end when interrupted; close the bar before any message.
         progress.close()

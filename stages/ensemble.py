@@ -12,7 +12,7 @@ import numpy as np
 
 from fashion import paths
 from fashion.arrays import load_split
-from fashion.atomic import atomic_path, check_writable, write_json
+from fashion.atomic import check_writable, write_json
 from fashion.cli import stage_entry_point
 from fashion.params import load_params, parse_ensembles, parse_models
 from fashion.scores import cross_entropy
@@ -32,6 +32,7 @@ def main(argv=None) -> str:
     from fashion.cost import forward_flops
     from fashion.ensemble import build_ensemble
     from fashion.models import load_trained_model
+    from fashion.saving import save_model
 
     paths.ENSEMBLES_DIR.mkdir(exist_ok=True)  # DVC's output, even when params.yaml names no ensemble
     summaries = []
@@ -40,8 +41,7 @@ def main(argv=None) -> str:
         ensemble = build_ensemble(members, params.flip_test_time_augmentation, name)
         probabilities = ensemble.predict(validation_images, batch_size=PREDICTION_BATCH_SIZE, verbose=0)
         accuracy = float(np.mean(probabilities.argmax(axis=1) == validation_labels))
-        with atomic_path(paths.ensemble_file(name)) as temporary:
-            ensemble.save(temporary)
+        save_model(ensemble, paths.ensemble_file(name))
         views = 2 if params.flip_test_time_augmentation else 1
         write_json(
             paths.ensemble_metrics_file(name),

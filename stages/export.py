@@ -1,7 +1,8 @@
 """Stage export: the chosen model as a SavedModel and a TFLite file, for serving.
 
-`export.model: best` picks the model with the highest validation accuracy; the
-test set plays no part. The exports are checked against the Keras model on the
+`export.model: best` picks the model with the highest validation accuracy of
+its saved weights (the kept epoch of models that keep their best one, the last
+epoch of the others); the test set plays no part. The exports are checked against the Keras model on the
 validation images: both must predict the same class for every image. A model
 trained in mixed bfloat16 is exported as its float32 twin (TFLite has no
 bfloat16 kernels); how often the twin agrees with it is reported too.
@@ -17,7 +18,7 @@ from fashion.arrays import load_split
 from fashion.atomic import atomic_path, check_writable, write_json
 from fashion.cli import stage_entry_point
 from fashion.errors import PipelineError
-from fashion.params import EXPORT_BEST, load_params, parse_export, parse_models
+from fashion.params import EXPORT_BEST, load_params, model_names, parse_export
 
 
 def choose_model(choice: str, model_names) -> str:
@@ -37,9 +38,8 @@ def choose_model(choice: str, model_names) -> str:
 @stage_entry_point("export")
 def main(argv=None) -> str:
     raw = load_params(paths.PARAMS_FILE)
-    models = parse_models(raw)
     params = parse_export(raw)
-    name = choose_model(params.model, models)
+    name = choose_model(params.model, model_names(raw))
     check_writable((paths.TFLITE_FILE, paths.EXPORT_METRICS_FILE))
     validation_images, _ = load_split(paths.PROCESSED_DIR, "validation")
 
@@ -57,6 +57,7 @@ def main(argv=None) -> str:
         "saved_model": export.saved_model_predict(paths.SAVED_MODEL_DIR, validation_images).argmax(axis=1),
         "tflite": export.tflite_predict(flat_buffer, validation_images).argmax(axis=1),
     }
+    # A check, not a metric: the stage fails unless both exports agree on every image.
     agreement = {kind: float(np.mean(classes == keras_classes)) for kind, classes in exported_classes.items()}
     if min(agreement.values()) < 1.0:
         raise PipelineError(f"The exported {name} disagrees with the Keras model on validation images: {agreement}.")
@@ -66,8 +67,6 @@ def main(argv=None) -> str:
         paths.EXPORT_METRICS_FILE,
         {
             "model": name,
-            "saved_model_agreement": agreement["saved_model"],
-            "tflite_agreement": agreement["tflite"],
             "tflite_bytes": len(flat_buffer),
             # 1.0 unless the model trained in bfloat16: then the float32 export can
             # differ from it on a few borderline images.

@@ -13,10 +13,10 @@ from fashion import paths
 from fashion.arrays import load_split
 from fashion.atomic import atomic_path, check_writable, write_csv, write_json
 from fashion.cli import stage_entry_point
-from fashion.distribute import is_chief, make_strategy, steps_per_execution
+from fashion.distribute import is_chief, make_strategy, resolve_strategy_name, steps_per_execution
 from fashion.errors import PipelineError
 from fashion.history import write_history
-from fashion.params import load_params, parse_distribute, parse_fast_lr_find, parse_model
+from fashion.params import load_params, parse_distribute, parse_model
 
 SWEEP_COLUMNS = ("step", "learning_rate", "validation_loss")
 
@@ -44,16 +44,10 @@ def main(argv=None) -> str:
     arguments = parse_arguments(argv)
     raw = load_params(paths.PARAMS_FILE)
     params = parse_model(raw, arguments.model)
-    strategy_name = parse_distribute(raw).strategy
-    sweep_settings = parse_fast_lr_find(raw) if params.learning_rate_source == "sweep" else None
+    requested_strategy = parse_distribute(raw).strategy
     learning_rate = params.learning_rate
     if params.learning_rate_source == "lr_find":
         learning_rate = read_suggested_learning_rate(paths.LR_FIND_METRICS_FILE)
-    if sweep_settings is not None and strategy_name != "one_device":
-        raise PipelineError(
-            f"models.{params.name}.learning_rate: sweep runs on one device only; set distribute.strategy to "
-            "one_device, or give the model a number."
-        )
     chief = is_chief(os.environ.get("TF_CONFIG"))
     if chief:
         outputs = (
@@ -68,44 +62,62 @@ def main(argv=None) -> str:
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
     data_load_seconds = time.perf_counter() - loading_started
+    check_batch_size(params, len(training[0]))
 
     # TensorFlow loads only after the params, the outputs and the data have been checked.
     import_started = time.perf_counter()
+    from fashion.tensorflow_setup import tf
+
+    # A multi-worker strategy must exist before any other TensorFlow operation.
+    strategy_name, note = resolve_strategy_name(
+        requested_strategy, len(tf.config.list_physical_devices("GPU")), len(tf.config.list_logical_devices("CPU"))
+    )
+    strategy = make_strategy(strategy_name)
+    if note:
+        print(f"train: {note}")
+
     from fashion.cost import forward_flops
     from fashion.live import live_callback, open_live_log
-    from fashion.recipe import build_model, compile_model, make_datasets, uses_input_pipeline
+    from fashion.precision import cpu_has_native_bfloat16, resolve_precision
+    from fashion.recipe import build_model, compile_model, make_datasets, one_hot, uses_input_pipeline
+    from fashion.saving import save_model
     from fashion.tensorflow_setup import make_deterministic
     from fashion.training import KeepBestWeights, fit
 
     tensorflow_import_seconds = time.perf_counter() - import_started
-    pipeline = uses_input_pipeline(params)
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    precision = resolve_precision(params.precision, gpus, cpu_has_native_bfloat16())
+    multi_worker = strategy_name == "multi_worker"
+    # Multi-worker runs always read the input pipeline (one-hot labels): the custom loop needs tf.data.
+    pipeline = uses_input_pipeline(params) or multi_worker
     if pipeline:
         training_data, validation_data, steps = make_datasets(params, training, validation)
     else:
         training_data, validation_data, steps = training, validation, None
 
     sweep_rows = []
-    if sweep_settings is not None:
+    if params.sweep is not None:
         from fashion.fast_sweep import run_fast_sweep
-        from fashion.recipe import one_hot
 
         # The sweep reads one epoch of the dataset the model then trains on (one
-        # copy of the images in memory); training iterates that dataset afresh,
-        # and the sweep's model is thrown away.
+        # copy of the images in memory), on one device even under `mirrored`;
+        # training iterates that dataset afresh, and the sweep's model is thrown away.
         make_deterministic(params.seed)
         sweep_rows, suggestion = run_fast_sweep(
-            build_model(params), params.label_smoothing, training_data, steps,
-            validation[0], one_hot(validation[1]), sweep_settings,
+            build_model(params, precision), params.label_smoothing, training_data, steps,
+            validation[0], one_hot(validation[1]), params.sweep,
         )  # fmt: skip
         learning_rate = suggestion["suggested_learning_rate"]
 
     make_deterministic(params.seed)
-    strategy = make_strategy(strategy_name)
     with strategy.scope():
-        model = build_model(params)
-        compile_model(model, params, learning_rate, len(training[0]), steps_per_execution(strategy_name))
-    best = KeepBestWeights(params.early_stopping_patience)
-    callbacks = (best,) if (params.restore_best_epoch or params.early_stopping_patience) else ()
+        model = build_model(params, precision)
+        compile_model(
+            model, params, learning_rate, len(training[0]), steps_per_execution(strategy_name),
+            one_hot_labels=pipeline, precision=precision,
+        )  # fmt: skip
+    keeps_best = params.restore_best_epoch or params.early_stopping_patience > 0
+    best = KeepBestWeights(params.early_stopping_patience, restore=params.restore_best_epoch)
     # Only the chief logs and writes; other workers of a multi-worker run write to a
     # temporary directory, as TensorFlow requires every worker to take part in saving.
     live_directory = paths.live_dir(params.name) if chief else Path(tempfile.mkdtemp()) / "live"
@@ -114,10 +126,12 @@ def main(argv=None) -> str:
         with open_live_log(live_directory) as live:
             history = fit(
                 model, training_data, validation_data, params.epochs, params.batch_size, description=params.name,
-                callbacks=(live_callback(live), *callbacks),
-                multi_worker=(strategy, params.seed) if strategy_name == "multi_worker" else None,
-                steps_per_epoch=steps,
+                callbacks=(live_callback(live), *((best,) if keeps_best else ())),
+                strategy=strategy if multi_worker else None, steps_per_epoch=steps,
             )  # fmt: skip
+            epochs_run = len(history["loss"])
+            kept = best.kept_epoch if keeps_best else epochs_run
+            summarize_kept_epoch(live, history, kept)
     except BaseException:
         # A diverged or interrupted run leaves no live log that looks like a result.
         shutil.rmtree(live_directory, ignore_errors=True)
@@ -128,11 +142,8 @@ def main(argv=None) -> str:
             model.save(Path(scratch) / "model.keras")
         return f"{params.name}: worker finished; the chief writes the outputs"
 
-    with atomic_path(paths.model_file(params.name)) as temporary:
-        model.save(temporary)
+    save_model(model, paths.model_file(params.name))
     write_history(paths.history_file(params.name), history)
-    epochs_run = len(history["loss"])
-    kept = best.best_epoch if callbacks else epochs_run
     final = {
         "training_accuracy": history["accuracy"][kept - 1],
         "training_loss": history["loss"][kept - 1],
@@ -142,7 +153,7 @@ def main(argv=None) -> str:
         "epochs": params.epochs,
         "replicas": strategy.num_replicas_in_sync,
     }
-    if callbacks:
+    if keeps_best:
         final.update({"kept_epoch": kept, "epochs_run": epochs_run})
     write_json(paths.train_metrics_file(params.name), final)
     write_json(
@@ -150,6 +161,7 @@ def main(argv=None) -> str:
         {
             "parameters": model.count_params(),
             "forward_flops_per_image": forward_flops(model),
+            "precision": precision,
             "training_seconds": round(training_seconds, 2),
             "seconds_per_epoch": round(training_seconds / epochs_run, 2),
             "data_load_seconds": round(data_load_seconds, 3),
@@ -159,8 +171,34 @@ def main(argv=None) -> str:
     write_csv(paths.sweep_file(params.name), SWEEP_COLUMNS, sweep_rows)
     return (
         f"{params.name}: validation accuracy {final['validation_accuracy']:.4f} (epoch {kept} of {epochs_run}), "
-        f"{training_seconds:.0f} s of training"
+        f"{training_seconds:.0f} s of training in {precision}"
     )
+
+
+def check_batch_size(params, training_images: int) -> None:
+    """A batch larger than the training split would silently train on fewer images per step than asked."""
+    if params.batch_size > training_images:
+        raise PipelineError(
+            f"params.yaml: {params.name}'s batch_size ({params.batch_size}) is larger than the training split "
+            f"({training_images} images); lower it."
+        )
+
+
+def summarize_kept_epoch(live, history: dict, kept: int) -> None:
+    """Make dvclive's summary (live/<model>/metrics.json) describe the saved epoch, not the last one.
+
+    dvclive writes the last epoch's values; when an earlier epoch's weights
+    were kept, the summary is rewritten so that every metric a user sees for
+    the model describes the model that was saved.
+    """
+    if kept == len(history["loss"]):
+        return
+    index = kept - 1
+    live.step = index
+    for split, prefix in (("train", ""), ("eval", "val_")):
+        for metric in ("loss", "accuracy"):
+            live.summary.setdefault(split, {})[metric] = history[f"{prefix}{metric}"][index]
+    live.make_summary()
 
 
 if __name__ == "__main__":

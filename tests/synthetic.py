@@ -71,13 +71,16 @@ def tiny_params(mirrors: list[str], sha256: dict[str, str]) -> dict:
     params["download"]["timeout_seconds"] = 5
     params["normalize"]["validation_fraction"] = 0.2
     params["lr_find"].update(epochs=4, epochs_per_decade=2, batch_size=16)
-    params["fast_lr_find"].update(evaluate_every_steps=2, validation_images=20)
-    for model in params["models"].values():
+    for model in (*params["models"].values(), *params["lr_find_models"].values()):
         model.update(epochs=2, batch_size=16)
-        if model["learning_rate"] not in ("lr_find", "sweep"):
+        if model.get("learning_rate") == "sweep":
+            model.setdefault("sweep", {}).update(evaluate_every_steps=2, validation_images=20)
+        elif "learning_rate" in model:
             model["learning_rate"] = 0.02  # Large steps: two epochs of 15 batches must learn.
         if model.get("architecture") == "convolutional":
             model.update(blocks=[[4], [8]], dense_units=[], warmup_epochs=min(model.get("warmup_epochs", 0), 1))
+        if model.get("early_stopping_patience", 0) >= model["epochs"] - 1:
+            model["early_stopping_patience"] = 0
     return params
 
 

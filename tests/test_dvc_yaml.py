@@ -46,7 +46,7 @@ def local_imports(module_path: Path) -> set[str]:
 @pytest.mark.parametrize("stage", list(STAGES))
 def test_every_imported_module_is_a_dependency(stage):
     definition = stage_definition(stage)
-    script = f"stages/{stage}.py"
+    script = "stages/train.py" if stage == "train_lr_find" else f"stages/{stage}.py"
     expected = {script, *local_imports(REPOSITORY_ROOT / script)}
     declared = {dep for dep in definition["deps"] if dep.endswith(".py")}
     assert declared == expected
@@ -63,10 +63,12 @@ def test_declared_params_are_exactly_the_validated_ones():
     )
     assert set(stage_definition("lr_find")["params"]) == fields(params.LrFindParams, "lr_find")
     distribute = sorted(fields(params.DistributeParams, "distribute"))
-    assert stage_definition("train")["params"] == ["models.${key}", *distribute, "fast_lr_find"]
-    assert set(stage_definition("export")["params"]) == {"models"} | fields(params.ExportParams, "export")
-    assert set(stage_definition("ensemble")["params"]) == {"models", "ensembles"}
-    assert set(stage_definition("evaluate")["params"]) == {"models", "ensembles"} | fields(
+    assert stage_definition("train")["params"] == ["models.${key}", *distribute]
+    assert stage_definition("train_lr_find")["params"] == ["lr_find_models.${key}", *distribute]
+    every_model = {"models", "lr_find_models"}
+    assert set(stage_definition("export")["params"]) == every_model | fields(params.ExportParams, "export")
+    assert set(stage_definition("ensemble")["params"]) == every_model | {"ensembles"}
+    assert set(stage_definition("evaluate")["params"]) == every_model | {"ensembles"} | fields(
         params.EvaluateParams, "evaluate"
     )
 
@@ -86,7 +88,7 @@ def test_outputs_match_the_paths_module():
         paths.LR_FIND_PLOT_FILE.as_posix(),
         paths.LR_FIND_FIGURE_FILE.as_posix(),
     }
-    assert out_paths("train") == {
+    assert out_paths("train") == out_paths("train_lr_find") == {
         paths.model_file(key).as_posix(),
         paths.history_file(key).as_posix(),
         paths.train_metrics_file(key).as_posix(),
@@ -113,6 +115,13 @@ def test_outputs_match_the_paths_module():
             paths.LEARNING_CURVES_FIGURE_FILE,
         )
     }
+
+
+def test_only_the_models_that_take_lr_finds_rate_depend_on_it():
+    lr_find_output = paths.LR_FIND_METRICS_FILE.as_posix()
+    assert lr_find_output not in stage_definition("train")["deps"]
+    assert lr_find_output in stage_definition("train_lr_find")["deps"]
+    assert set(stage_definition("train")["deps"]) == set(stage_definition("train_lr_find")["deps"]) - {lr_find_output}
 
 
 def test_small_outputs_are_tracked_by_git_not_the_cache():

@@ -32,6 +32,11 @@ def mutate(params: dict, dotted_key: str, value) -> dict:
 DELETE = object()
 ENSEMBLE_ENTRY = {"members": ["cnn", "model_4"], "flip_test_time_augmentation": False}
 
+ONE_BLOCK_WITH_POOLING = {
+    "architecture": "convolutional", "blocks": [[8]], "pooling": "average", "optimizer": "adam",
+    "learning_rate": 0.01, "epochs": 2, "batch_size": 16, "seed": 0,
+}  # fmt: skip
+
 CASES = [
     # (stage, key, value, words the message must contain)
     (download, "download.mirrors", [], "download.mirrors must be a non-empty list"),
@@ -47,13 +52,24 @@ CASES = [
     (lr_find, "lr_find.smoothing", 1.0, "lr_find.smoothing must be a number in [0, 1)"),
     (lr_find, "lr_find.optimizer", "adamw", "lr_find.optimizer must be one of adam, sgd, rmsprop"),
     (train, "models.model_1.learning_rate", 0, "models.model_1.learning_rate must be a positive number"),
-    (train, "models.model_1.learning_rate", "auto", "a positive number, 'lr_find' or 'sweep'"),
+    (train, "models.model_1.learning_rate", "auto", "a positive number or 'sweep'"),
+    (train, "models.model_1.learning_rate", "lr_find", "move the entry to lr_find_models:"),
+    (train, "lr_find_models.model_4.learning_rate", 0.01, "entries of lr_find_models train at the rate the lr_find"),
+    (train, "lr_find_models.model_1", {"hidden_units": [4]}, "lr_find_models.model_1 must be a name that no entry"),
     (train, "models.model_1.weight_decay", 0.01, "models.model_1.weight_decay must be 0 unless the optimizer is adamw"),
     (train, "models.model_1.momentum", 0.9, "models.model_1.momentum must be 0 unless the optimizer is sgd"),
     (train, "models.model_1.schedule", "step", "must be one of constant, cosine, one_cycle"),
-    (train, "models.model_1.warmup_epochs", 2, "models.model_1.warmup_epochs must be fewer than epochs (2)"),
-    (train, "models.model_1.label_smoothing", 1.5, "models.model_1.label_smoothing must be a number between 0 and 1"),
-    (train, "models.model_1.precision", "float16", "must be one of float32, mixed_bfloat16"),
+    (train, "models.model_1.warmup_epochs", 1, "warmup_epochs must be 0 unless the schedule is cosine"),
+    (train, "models.cnn.sweep", {"epochs": 2}, "models.cnn.sweep.epochs is set, but the entry's learning_rate is not"),
+    (train, "models.cnn_residual.sweep", {"end_learning_rate": 1e-6}, "sweep.end_learning_rate must be larger than"),
+    (train, "models.model_1.early_stopping_patience", 1, "early_stopping_patience must be 0, or fewer than epochs"),
+    (train, "models.model_1.augmentation", {"erase_max_fraction": 0.3}, "erase_max_fraction must be left out unless"),
+    (train, "models.cnn_fast", ONE_BLOCK_WITH_POOLING, "models.cnn_fast.pooling must be left out when there is one"),
+    (train, "models.model_1.precision", "mixed_bfloat16", "unknown key 'models.model_1.precision'"),
+    (train, "distribute.strategy", "multi_worker", "models.cnn_residual.learning_rate is sweep, which runs on one"),
+    (normalize, "models.model_2.epochs", 0, "models.model_2.epochs must be an integer of at least 1"),
+    (train, "models.model_1.label_smoothing", 1.5, "models.model_1.label_smoothing must be a number between 0.0 and 0.99"),
+    (train, "models.cnn.precision", "float16", "must be one of auto, float32, mixed_bfloat16, mixed_float16"),
     (train, "models.model_1.architecture", "transformer", "must be one of dense, convolutional"),
     (train, "models.model_1.augmentation", {"shift_pixels": 20}, "augmentation.shift_pixels must be an integer of"),
     (train, "models.model_1.augmentation", {"rotate": 10}, "unknown key 'models.model_1.augmentation.rotate'"),
@@ -70,7 +86,7 @@ CASES = [
     (evaluate, "ensembles.ensemble.members", ["cnn", "cnn"], "a list of different model names"),
     (evaluate, "ensembles.ensemble.members", ["cnn", "model_9"], "ensembles.ensemble.members must be one of"),
     (evaluate, "ensembles.ensemble.flip_test_time_augmentation", 1, "must be true or false"),
-    (evaluate, "ensembles.model_1", ENSEMBLE_ENTRY, "ensembles.model_1 must be a name that no entry of models: uses"),
+    (evaluate, "ensembles.model_1", ENSEMBLE_ENTRY, "ensembles.model_1 must be a name that no model entry uses"),
     (train, "models.model_1.epochs", 2.5, "models.model_1.epochs must be an integer"),
     (train, "models.model_1.batch_size", True, "models.model_1.batch_size must be an integer"),
     (train, "models.model_1.activation", "relu6", "models.model_1.activation must be one of"),
@@ -78,7 +94,7 @@ CASES = [
     (train, "models.model_1.epoch", 3, "unknown key 'models.model_1.epoch'"),
     (train, "models.model_1.hidden_units", [], "must be a non-empty list of positive integers"),
     (evaluate, "evaluate.grid_rows", 0, "evaluate.grid_rows must be an integer of at least 1"),
-    (evaluate, "models", {}, "'models' is empty"),
+    (evaluate, "models", {}, "ensembles.ensemble.members must be one of model_4, got 'cnn'"),
     (evaluate, "training", {"epochs": 3}, "unknown section 'training'"),
 ]
 
@@ -88,7 +104,7 @@ def test_bad_param_gives_one_line_and_writes_nothing(project, capsys, stage, key
     params = yaml.safe_load((project / "params.yaml").read_text())
     write_params(project, mutate(params, key, value))
 
-    model = key.split(".")[1] if key.startswith("models.") else "model_1"
+    model = key.split(".")[1] if key.startswith(("models.", "lr_find_models.")) else "model_1"
     exit_code = stage.main(["--model", model] if stage is train else [])
 
     captured = capsys.readouterr()
@@ -120,11 +136,33 @@ def test_missing_params_file_and_invalid_yaml(project, capsys):
     assert "Cannot read params.yaml" in capsys.readouterr().err
 
 
-def test_bad_fast_sweep_settings_stop_a_model_that_sweeps(project, capsys):
-    params = yaml.safe_load((project / "params.yaml").read_text())
-    params["models"]["model_1"]["learning_rate"] = "sweep"
-    params["fast_lr_find"]["end_learning_rate"] = 1e-6
-    write_params(project, params)
+def test_a_key_given_twice_is_an_error_naming_the_key_and_its_lines(project, capsys):
+    text = (project / "params.yaml").read_text()
+    entry = text.index("  model_1:\n")
+    epochs = text.index("    epochs:", entry)
+    doubled = text[:epochs] + "    epochs: 7\n" + text[epochs:]
+    (project / "params.yaml").write_text(doubled)
+    assert normalize.main([]) == 1
+    error = capsys.readouterr().err
+    assert "the key 'epochs' appears twice in one mapping (lines" in error
+    assert len(error.strip().splitlines()) == 1
+    assert not (project / "data").exists()
+
+
+def test_a_model_entry_given_twice_is_an_error(project, capsys):
+    text = (project / "params.yaml").read_text()
+    start = text.index("  model_1:\n")
+    end = text.index("  model_2:\n")
+    (project / "params.yaml").write_text(text[:end] + text[start:end] + text[end:])
+    assert download.main([]) == 1
+    assert "the key 'model_1' appears twice" in capsys.readouterr().err
+
+
+def test_a_batch_larger_than_the_training_split_is_an_error(processed_project, capsys):
+    params = yaml.safe_load((processed_project / "params.yaml").read_text())
+    params["models"]["model_1"]["batch_size"] = 10_000
+    write_params(processed_project, params)
     assert train.main(["--model", "model_1"]) == 1
-    assert "fast_lr_find.end_learning_rate must be larger than start_learning_rate" in capsys.readouterr().err
-    assert not (project / "models").exists()
+    error = capsys.readouterr().err
+    assert "batch_size (10000) is larger than the training split (240 images)" in error
+    assert not (processed_project / "models" / "model_1.keras").exists()
