@@ -6,7 +6,11 @@ Measured in one run, on this machine:
   c. each stage's start-up (its imports, TensorFlow's, its data load), apart from its work;
   d. training throughput of our input pipeline and loop against a plain `model.fit`;
   e. time to 0.91 test accuracy: our fastest convolutional recipe against keras.io's convnet;
-  f. test accuracy per second of training for every model of params.yaml.
+  f. test accuracy per second of training for every model of params.yaml;
+  g. bfloat16 against float32 training throughput, natively and with oneDNN
+     capped to CPUs without native bfloat16, and what `precision: auto` picks.
+`python bench/run.py --only precision` runs g alone (a few minutes) and updates
+its part of bench/results.json.
 It writes bench/results.json and bench/results.png and prints a table. It runs
 the real pipeline in this repository, so afterwards dvc.lock, metrics and plots
 are those of this run. It is not a test and asserts nothing.
@@ -27,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS_FILE = ROOT / "bench" / "results.json"
 FIGURE_FILE = ROOT / "bench" / "results.png"
 PYTHON = sys.executable
+sys.path.insert(0, str(ROOT))  # the pipeline's packages, for fashion.precision
 GOALS = {
     "noop_repro_seconds": 3.0,
     "train_data_load_seconds": 1.0,
@@ -57,9 +62,12 @@ def machine() -> dict:
         "import json, dvc, tensorflow, keras; print(json.dumps({'dvc': dvc.__version__, "
         "'tensorflow': tensorflow.__version__, 'keras': keras.__version__}))"
     )])  # fmt: skip
+    from fashion.precision import cpu_has_native_bfloat16
+
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
+        "native_bfloat16": cpu_has_native_bfloat16(),
         "memory_gib": round(memory_kib / 2**20, 1),
         "python": platform.python_version(),
         **versions,
@@ -112,14 +120,57 @@ def accuracy_per_second() -> dict:
     for cost_file in sorted((ROOT / "metrics" / "cost").glob("*.json")):
         name = cost_file.stem
         cost = json.loads(cost_file.read_text())
+        timing = json.loads((ROOT / "timings" / f"{name}.json").read_text())
         test = json.loads((ROOT / "metrics" / "test" / f"{name}.json").read_text())
         rows[name] = {
             "test_accuracy": test["test_accuracy"],
-            "training_seconds": cost["training_seconds"],
-            "accuracy_per_second": test["test_accuracy"] / cost["training_seconds"],
+            "training_seconds": timing["training_seconds"],
+            "accuracy_per_second": test["test_accuracy"] / timing["training_seconds"],
+            "precision": cost["precision"],
             "parameters": cost["parameters"],
             "forward_flops_per_image": cost["forward_flops_per_image"],
         }
+    return rows
+
+
+# oneDNN ISA caps that emulate CPUs without native bfloat16: AVX-512 (many Intel
+# laptops and servers) and AVX2 (most consumer CPUs). Set for the measuring process only.
+EMULATED_CPUS = {"native": None, "AVX-512 without bfloat16": "AVX512_CORE", "AVX2": "AVX2"}
+
+
+def precision_speeds(model: str, rounds: int) -> dict:
+    """`bench/training_speed.py precision` natively and under each ISA cap, each in its own process."""
+    results = {}
+    for label, cap in EMULATED_CPUS.items():
+        environment = {key: value for key, value in os.environ.items() if key != "ONEDNN_MAX_CPU_ISA"}
+        if cap:
+            environment["ONEDNN_MAX_CPU_ISA"] = cap
+        print(f"bench: precision, {label}", flush=True)
+        completed = subprocess.run(
+            [PYTHON, "bench/training_speed.py", "precision", model, str(rounds)],
+            cwd=ROOT, env=environment, capture_output=True, text=True,
+        )  # fmt: skip
+        if completed.returncode != 0:
+            last = (completed.stderr.strip().splitlines() or ["no output"])[-1]
+            results[label] = {"crashed": f"exit {completed.returncode}: {last[:200]}"}
+        else:
+            results[label] = json.loads(completed.stdout.strip().splitlines()[-1])
+    return results
+
+
+def precision_rows(precision: dict) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for label, result in precision.items():
+        if "crashed" in result:
+            rows.append((f"bfloat16 / float32, {label}", f"crashed ({result['crashed']})", "auto picks the faster",
+                         "NO"))  # fmt: skip
+            continue
+        speeds = result["images_per_second"]
+        shown = " / ".join(
+            f"{speeds[name]:.0f}" if name in speeds else "failed" for name in ("mixed_bfloat16", "float32")
+        )
+        rows.append((f"bfloat16 / float32 img/s, {result['model']}, {label}", f"{shown}; auto: {result['auto_picks']}",
+                     "auto picks the faster", _met(result["auto_picks_the_fastest"])))  # fmt: skip
     return rows
 
 
@@ -149,6 +200,7 @@ def summary(results: dict) -> list[tuple[str, str, str, str]]:
          "<= 0.5x", _met(ratio is not None and ratio <= GOALS["time_to_accuracy_ratio"])),
         (f"peak memory of any stage ({peak_stage})", f"{peak:.0f} MiB", "< 2048 MiB",
          _met(peak < GOALS["peak_rss_mib"])),
+        *precision_rows(results.get("precision", {})),
     ]  # fmt: skip
 
 
@@ -202,9 +254,19 @@ def main(argv=None) -> int:
     parser.add_argument("--throughput-rounds", type=int, default=7, help="alternating 64-batch windows timed per side")
     parser.add_argument("--target", type=float, default=0.91, help="test accuracy to reach")
     parser.add_argument("--max-epochs", type=int, default=30, help="epochs the keras.io recipe may take")
+    parser.add_argument("--precision-rounds", type=int, default=3, help="alternating windows per precision")
+    parser.add_argument("--only", choices=["precision"], help="measure only this part; keep the rest of results.json")
     arguments = parser.parse_args(argv)
     os.environ["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{os.environ['PATH']}"
     os.environ["PYTHONPATH"] = str(ROOT)  # bench/*.py import the pipeline's packages
+    if arguments.only == "precision":
+        results = json.loads(RESULTS_FILE.read_text())
+        results["precision"] = precision_speeds(arguments.throughput_model, arguments.precision_rounds)
+        results["summary"] = summary(results)
+        RESULTS_FILE.write_text(json.dumps(results, indent=2) + "\n")
+        for row in precision_rows(results["precision"]):
+            print("  ".join(row))
+        return 0
     started = time.perf_counter()
     results = {"machine": machine()}
     stages = stage_names()
@@ -219,6 +281,7 @@ def main(argv=None) -> int:
     print("bench: time to accuracy", flush=True)
     race = [arguments.fast_model, str(arguments.target), str(arguments.max_epochs)]
     results["time_to_accuracy"] = run_json([PYTHON, "bench/training_speed.py", "time_to_accuracy", *race])
+    results["precision"] = precision_speeds(arguments.throughput_model, arguments.precision_rounds)
     results["summary"] = summary(results)
     results["benchmark_seconds"] = time.perf_counter() - started
     RESULTS_FILE.write_text(json.dumps(results, indent=2) + "\n")

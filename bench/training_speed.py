@@ -6,6 +6,12 @@ MODEL, as the train stage runs it, and (b) a plain `model.fit` on NumPy arrays
 with Keras's defaults (float32, one step per call, Adam), for the same
 architecture and batch size, timed in ROUNDS alternating windows of 64 batches.
 
+`python bench/training_speed.py precision MODEL ROUNDS` prints JSON: images per
+second of our loop for MODEL in mixed bfloat16 and in float32, timed in ROUNDS
+alternating windows, and the precision `precision: auto` picks on this machine.
+Run it under `ONEDNN_MAX_CPU_ISA=AVX512_CORE` (or AVX2) to emulate a CPU
+without native bfloat16; a precision whose training fails is reported as such.
+
 `python bench/training_speed.py time_to_accuracy MODEL TARGET MAX_EPOCHS` prints
 JSON: the training seconds our recipe for MODEL and the keras.io "Simple MNIST
 convnet" recipe need before their test accuracy first reaches TARGET, checked
@@ -13,8 +19,8 @@ after every epoch. This is a speed benchmark: the test set only times the
 recipes here, it chooses nothing in the pipeline. Evaluation time is not counted.
 """
 
-import dataclasses
 import json
+import os
 import statistics
 import sys
 import time
@@ -25,6 +31,7 @@ from fashion import paths
 from fashion.arrays import load_split
 from fashion.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
 from fashion.params import load_params, parse_model
+from fashion.precision import cpu_has_native_bfloat16, resolve_precision
 from fashion.recipe import build_model, compile_model, make_datasets, one_hot
 from fashion.tensorflow_setup import keras, make_deterministic
 
@@ -89,11 +96,12 @@ def throughput(model_name: str, rounds: int) -> dict:
     images_per_window = WINDOW_STEPS * params.batch_size
 
     make_deterministic(params.seed)
-    ours = build_model(params)
-    compile_model(ours, params, 0.001, len(training[0]))
+    precision = machine_precision(params.precision)
+    ours = build_model(params, precision)
+    compile_model(ours, params, 0.001, len(training[0]), precision=precision)
     batches, _, _ = make_datasets(params, training, validation)
 
-    plain = build_model(dataclasses.replace(params, precision="float32"))
+    plain = build_model(params, "float32")
     plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     images, labels = training[0][:images_per_window], training[1][:images_per_window]
 
@@ -113,6 +121,7 @@ def throughput(model_name: str, rounds: int) -> dict:
     plain_speeds = [images_per_window / plain_seconds for _, plain_seconds in windows]
     return {
         "model": model_name,
+        "precision": precision,
         "batch_size": params.batch_size,
         "steps_per_window": WINDOW_STEPS,
         "rounds": rounds,
@@ -124,6 +133,57 @@ def throughput(model_name: str, rounds: int) -> dict:
     }
 
 
+def machine_precision(requested: str) -> str:
+    """`requested`, or what `precision: auto` picks on this machine (no GPU here)."""
+    return resolve_precision(requested, 0, cpu_has_native_bfloat16())
+
+
+def precision_speed(model_name: str, rounds: int) -> dict:
+    """Images per second of our loop for `model_name` in mixed bfloat16 and in float32, and auto's choice.
+
+    As in `throughput`, the two run in alternating windows after a warm-up,
+    so both see the same moments of this machine's drifting speed.
+    """
+    params = parse_model(load_params(paths.PARAMS_FILE), model_name)
+    training = load_split(paths.PROCESSED_DIR, "train")
+    validation = load_split(paths.PROCESSED_DIR, "validation")
+    images_per_window = WINDOW_STEPS * params.batch_size
+    batches, _, _ = make_datasets(params, training, validation)
+    timers, failures = {}, {}
+    for precision in ("mixed_bfloat16", "float32"):
+        make_deterministic(params.seed)
+        model = build_model(params, precision)
+        compile_model(model, params, 0.001, len(training[0]), precision=precision)
+
+        def time_window(model=model) -> float:
+            started = time.perf_counter()
+            model.fit(batches, epochs=1, steps_per_epoch=WINDOW_STEPS, shuffle=False, verbose=0)
+            return time.perf_counter() - started
+
+        try:
+            time_window()  # Warm-up: tracing, first allocations.
+            timers[precision] = time_window
+        except Exception as error:
+            failures[precision] = f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"
+    speeds = {precision: [] for precision in timers}
+    for _ in range(rounds):
+        for precision, timer in timers.items():
+            speeds[precision].append(images_per_window / timer())
+    median = {precision: statistics.median(values) for precision, values in speeds.items()}
+    auto = machine_precision("auto")
+    return {
+        "model": model_name,
+        "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA", "(not set)"),
+        "native_bfloat16": cpu_has_native_bfloat16(),
+        "images_per_second": {precision: round(value) for precision, value in median.items()},
+        "windows": {precision: [round(value) for value in values] for precision, values in speeds.items()},
+        "failed": failures,
+        "auto_picks": auto,
+        "fastest": max(median, key=median.get) if median else None,
+        "auto_picks_the_fastest": bool(median) and auto == max(median, key=median.get),
+    }
+
+
 def time_to_accuracy(model_name: str, target: float, max_epochs: int) -> dict:
     params = parse_model(load_params(paths.PARAMS_FILE), model_name)
     training = load_split(paths.PROCESSED_DIR, "train")
@@ -131,8 +191,9 @@ def time_to_accuracy(model_name: str, target: float, max_epochs: int) -> dict:
     test_images, test_labels = load_split(paths.PROCESSED_DIR, "test")
 
     make_deterministic(params.seed)
-    ours = build_model(params)
-    compile_model(ours, params, params.learning_rate, len(training[0]))
+    precision = machine_precision(params.precision)
+    ours = build_model(params, precision)
+    compile_model(ours, params, params.learning_rate, len(training[0]), precision=precision)
     batches, _, steps = make_datasets(params, training, validation)
     our_clock = TrainingClock(test_images, test_labels, target)
     ours.fit(batches, epochs=params.epochs, steps_per_epoch=steps, shuffle=False, verbose=0, callbacks=[our_clock])
@@ -156,6 +217,8 @@ if __name__ == "__main__":
     kind, model = sys.argv[1], sys.argv[2]
     if kind == "throughput":
         result = throughput(model, int(sys.argv[3]))
+    elif kind == "precision":
+        result = precision_speed(model, int(sys.argv[3]))
     else:
         result = time_to_accuracy(model, float(sys.argv[3]), int(sys.argv[4]))
     print(json.dumps(result))

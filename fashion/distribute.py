@@ -48,7 +48,10 @@ def resolve_strategy_name(name: str, gpus: int, logical_cpus: int) -> tuple[str,
     `fit` must run one step per call, which halves the speed on a CPU.
     """
     if name == "mirrored" and gpus == 0 and logical_cpus <= 1:
-        return "one_device", "distribute.strategy is mirrored but no GPU is visible: training on the CPU with one_device."
+        return (
+            "one_device",
+            "distribute.strategy is mirrored but no GPU is visible: training on the CPU with one_device.",
+        )
     return name, None
 
 

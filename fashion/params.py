@@ -164,7 +164,7 @@ def load_params(path: Path) -> dict:
     except OSError as error:
         raise PipelineError(f"Cannot read {path}: {error.strerror}. Run the stage from the repository root.") from error
     try:
-        raw = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 -- a SafeLoader subclass
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as error:
         raise PipelineError(f"{path} is not valid YAML: {error}. Fix the syntax.") from error
     check_params(_mapping(raw, str(path)))

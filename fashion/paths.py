@@ -35,6 +35,10 @@ PREDICTIONS_FIGURE_DIR = PLOTS_DIR / "predictions"
 PER_CLASS_DIR = PLOTS_DIR / "per_class"
 
 LIVE_DIR = Path("live")
+# Wall-clock times of the last run of each train stage on this machine. Not a DVC
+# output and ignored by git: they differ on every run, and as outputs they would
+# make DVC record a change for a bit-identical result. bench/run.py collects them.
+TIMINGS_DIR = Path("timings")
 EXPORT_DIR = Path("export")
 SAVED_MODEL_DIR = EXPORT_DIR / "saved_model"
 TFLITE_FILE = EXPORT_DIR / "model.tflite"
@@ -77,8 +81,13 @@ def test_metrics_file(model_name: str) -> Path:
 
 
 def cost_metrics_file(model_name: str) -> Path:
-    """Parameters, FLOPs and measured training time of one model (times vary run to run)."""
+    """Parameters, FLOPs and the precision one model trained in (no times: see `timing_file`)."""
     return COST_METRICS_DIR / f"{model_name}.json"
+
+
+def timing_file(model_name: str) -> Path:
+    """Measured training, data-load and import seconds of one model's last train stage run here."""
+    return TIMINGS_DIR / f"{model_name}.json"
 
 
 def sweep_file(model_name: str) -> Path:

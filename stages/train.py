@@ -11,7 +11,7 @@ from pathlib import Path
 
 from fashion import paths
 from fashion.arrays import load_split
-from fashion.atomic import atomic_path, check_writable, write_csv, write_json
+from fashion.atomic import check_writable, write_csv, write_json
 from fashion.cli import stage_entry_point
 from fashion.distribute import is_chief, make_strategy, resolve_strategy_name, steps_per_execution
 from fashion.errors import PipelineError
@@ -56,6 +56,7 @@ def main(argv=None) -> str:
             paths.train_metrics_file(params.name),
             paths.cost_metrics_file(params.name),
             paths.sweep_file(params.name),
+            paths.timing_file(params.name),
         )
         check_writable((*outputs, paths.live_dir(params.name) / "metrics.json"))
     loading_started = time.perf_counter()
@@ -162,6 +163,11 @@ def main(argv=None) -> str:
             "parameters": model.count_params(),
             "forward_flops_per_image": forward_flops(model),
             "precision": precision,
+        },
+    )
+    write_json(
+        paths.timing_file(params.name),
+        {
             "training_seconds": round(training_seconds, 2),
             "seconds_per_epoch": round(training_seconds / epochs_run, 2),
             "data_load_seconds": round(data_load_seconds, 3),

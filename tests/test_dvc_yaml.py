@@ -88,15 +88,19 @@ def test_outputs_match_the_paths_module():
         paths.LR_FIND_PLOT_FILE.as_posix(),
         paths.LR_FIND_FIGURE_FILE.as_posix(),
     }
-    assert out_paths("train") == out_paths("train_lr_find") == {
-        paths.model_file(key).as_posix(),
-        paths.history_file(key).as_posix(),
-        paths.train_metrics_file(key).as_posix(),
-        paths.cost_metrics_file(key).as_posix(),
-        paths.sweep_file(key).as_posix(),
-        (paths.live_dir(key) / "metrics.json").as_posix(),
-        (paths.live_dir(key) / "plots" / "metrics").as_posix(),
-    }
+    assert (
+        out_paths("train")
+        == out_paths("train_lr_find")
+        == {
+            paths.model_file(key).as_posix(),
+            paths.history_file(key).as_posix(),
+            paths.train_metrics_file(key).as_posix(),
+            paths.cost_metrics_file(key).as_posix(),
+            paths.sweep_file(key).as_posix(),
+            (paths.live_dir(key) / "metrics.json").as_posix(),
+            (paths.live_dir(key) / "plots" / "metrics").as_posix(),
+        }
+    )
     assert out_paths("ensemble") == {paths.ENSEMBLES_DIR.as_posix(), paths.ENSEMBLE_METRICS_DIR.as_posix()}
     assert out_paths("export") == {
         paths.SAVED_MODEL_DIR.as_posix(),

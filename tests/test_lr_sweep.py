@@ -51,14 +51,14 @@ def test_fast_sweep_ramps_the_rate_over_one_epoch_and_suggests_from_validation_l
     from fashion.fast_sweep import run_fast_sweep
     from fashion.input_pipeline import steps_per_epoch, training_dataset
     from fashion.models import build_dense_model
-    from fashion.params import FastLrFindParams
+    from fashion.params import SweepParams
     from fashion.recipe import one_hot
     from fashion.specs import Augmentation
     from fashion.tensorflow_setup import make_deterministic
 
     images, labels = make_images(per_class=40, seed=0)
     images = images.astype(np.float32) / 255
-    settings = FastLrFindParams(
+    settings = SweepParams(
         start_learning_rate=1e-4, end_learning_rate=10.0, epochs=2, evaluate_every_steps=2, validation_images=50,
         smoothing=0.0, suggestion_divisor=4.0,
     )  # fmt: skip

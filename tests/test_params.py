@@ -68,7 +68,12 @@ CASES = [
     (train, "models.model_1.precision", "mixed_bfloat16", "unknown key 'models.model_1.precision'"),
     (train, "distribute.strategy", "multi_worker", "models.cnn_residual.learning_rate is sweep, which runs on one"),
     (normalize, "models.model_2.epochs", 0, "models.model_2.epochs must be an integer of at least 1"),
-    (train, "models.model_1.label_smoothing", 1.5, "models.model_1.label_smoothing must be a number between 0.0 and 0.99"),
+    (
+        train,
+        "models.model_1.label_smoothing",
+        1.5,
+        "models.model_1.label_smoothing must be a number between 0.0 and 0.99",
+    ),
     (train, "models.cnn.precision", "float16", "must be one of auto, float32, mixed_bfloat16, mixed_float16"),
     (train, "models.model_1.architecture", "transformer", "must be one of dense, convolutional"),
     (train, "models.model_1.augmentation", {"shift_pixels": 20}, "augmentation.shift_pixels must be an integer of"),

@@ -2,8 +2,9 @@
 
 Hypothesis mutates the real params.yaml -- a wrong type, a negative or zero
 size, an unknown or missing key, an empty model list, a zero learning rate --
-and each stage that reads the mutated part must exit 1 with one line that
-starts with `<stage>: error: params.yaml`, never a traceback, and write nothing.
+and every stage (each checks the whole file first) must exit 1 with one line
+that starts with `<stage>: error: params.yaml`, never a traceback, and write
+nothing.
 """
 
 import contextlib
@@ -21,16 +22,15 @@ from synthetic import REPOSITORY_ROOT, write_params
 from fashion.params import (
     ACTIVATIONS,
     ARCHITECTURES,
-    AUGMENTATION_KEYS,
-    CONVOLUTIONAL_OPTIONAL_KEYS,
     EXPORT_BEST,
     INPUT_SCALINGS,
     LEARNING_RATE_FROM_LR_FIND,
     LEARNING_RATE_FROM_OWN_SWEEP,
     MIRROR_SCHEMES,
+    MODEL_KEYS_BY_NAME,
     OPTIMIZERS,
     PRECISIONS,
-    RECIPE_OPTIONAL_KEYS,
+    REQUIRED,
     SCHEDULES,
     STRATEGIES,
     STUDY_OPTIMIZERS,
@@ -39,13 +39,10 @@ from fashion.specs import GLOBAL_POOLINGS, POOLINGS
 from stages import download, ensemble, evaluate, export, lr_find, normalize, train
 
 PARAMS = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
-MODEL_NAMES = list(PARAMS["models"])
-SWEEPING_MODELS = [
-    name for name, entry in PARAMS["models"].items() if entry["learning_rate"] == LEARNING_RATE_FROM_OWN_SWEEP
-]
-# Keys that may be left out (their defaults apply), and sections that may be absent.
-OPTIONAL_KEYS = {*RECIPE_OPTIONAL_KEYS, *CONVOLUTIONAL_OPTIONAL_KEYS, *AUGMENTATION_KEYS}
-OPTIONAL_SECTIONS = {"ensembles"} | ({"fast_lr_find"} if not SWEEPING_MODELS else set())
+MODEL_SECTIONS = ("models", "lr_find_models")
+MODEL_NAMES = [name for section in MODEL_SECTIONS for name in PARAMS[section]]
+# Sections that may be absent.
+OPTIONAL_SECTIONS = {"ensembles", "lr_find_models"}
 OUTPUT_DIRECTORIES = ("data", "models", "metrics", "plots", "ensembles")
 
 junk = st.one_of(st.none(), st.booleans(), st.text(max_size=12), st.lists(st.integers(), max_size=2), st.just({}))
@@ -177,7 +174,7 @@ INVALID_VALUES = {
     "end_learning_rate": number_below(1e-12),
     "evaluate_every_steps": integer_outside(1),
     "validation_images": integer_outside(1),
-    "fast_lr_find epochs": integer_outside(1, 5),
+    "sweep epochs": integer_outside(1, 5),
     "strategy": text_except(STRATEGIES),
     "model": text_except((EXPORT_BEST, *MODEL_NAMES)),
     "grid_rows": integer_outside(1, 10),
@@ -192,42 +189,41 @@ def leaves(node, path=()):
             yield from leaves(value, (*path, key))
         elif path and path[-1] == "sha256":
             yield (*path, key), "sha256 entry"
-        elif path in (("lr_find",), ("fast_lr_find",)) and key == "epochs":
-            yield (*path, key), f"{path[0]} epochs"
+        elif path == ("lr_find",) and key == "epochs":
+            yield (*path, key), "lr_find epochs"
+        elif path[-1:] == ("sweep",) and key == "epochs":
+            yield (*path, key), "sweep epochs"
         elif path == ("lr_find",) and key == "optimizer":
             yield (*path, key), "lr_find optimizer"
         else:
             yield (*path, key), key
 
 
-LEAVES = [leaf for leaf in leaves(PARAMS) if leaf[0][0] != "fast_lr_find" or SWEEPING_MODELS]
-REQUIRED_LEAVES = [leaf for leaf in LEAVES if leaf[0][-1] not in OPTIONAL_KEYS]
+def is_optional(path: tuple) -> bool:
+    """Whether the key at `path` may be left out: a model key with a default in the schema."""
+    if path[0] not in MODEL_SECTIONS or len(path) < 3:
+        return False
+    return MODEL_KEYS_BY_NAME[".".join(path[2:])].default is not REQUIRED
+
+
+LEAVES = list(leaves(PARAMS))
+REQUIRED_LEAVES = [leaf for leaf in LEAVES if not is_optional(leaf[0])]
 SECTIONS = (
     [(key,) for key in PARAMS]
-    + [("models", name) for name in MODEL_NAMES]
-    + [("models", name, "augmentation") for name, entry in PARAMS["models"].items() if "augmentation" in entry]
+    + [(section, name) for section in MODEL_SECTIONS for name in PARAMS[section]]
+    + [
+        (section, name, nested)
+        for section in MODEL_SECTIONS
+        for name, entry in PARAMS[section].items()
+        for nested in ("augmentation", "sweep")
+        if nested in entry
+    ]
     + [("ensembles", name) for name in PARAMS.get("ensembles") or {}]
 )
-
-
-def stages_reading(path: tuple) -> list[tuple]:
-    """(stage module, argv) of each stage that reads the part of params at `path`."""
-    trains = [(train, ["--model", name]) for name in MODEL_NAMES]
-    if not path:
-        return [(download, []), (normalize, []), (lr_find, []), *trains, (ensemble, []), (evaluate, []), (export, [])]
-    section = path[0]
-    if section == "download":
-        return [(download, []), (normalize, [])] if len(path) == 1 or path[1] == "sha256" else [(download, [])]
-    if section == "models":
-        readers = trains if len(path) == 1 else [(train, ["--model", path[1]])]
-        return [*readers, (ensemble, []), (evaluate, []), (export, [])]
-    if section == "distribute":
-        return trains
-    if section == "fast_lr_find":
-        return [(train, ["--model", name]) for name in SWEEPING_MODELS]
-    if section == "ensembles":
-        return [(ensemble, []), (evaluate, [])]
-    return [({"normalize": normalize, "lr_find": lr_find, "evaluate": evaluate, "export": export}[section], [])]
+EVERY_STAGE = [
+    (download, []), (normalize, []), (lr_find, []), *[(train, ["--model", name]) for name in MODEL_NAMES],
+    (ensemble, []), (evaluate, []), (export, []),
+]  # fmt: skip
 
 
 @st.composite
@@ -284,7 +280,7 @@ def test_every_invalid_params_file_gets_one_readable_error(capsys, mutation):
     params, broken = mutation
     with tempfile.TemporaryDirectory() as directory, working_directory(directory):
         write_params(Path(directory), params)
-        for stage, argv in stages_reading(broken):
+        for stage, argv in EVERY_STAGE:
             exit_code = stage.main(argv)
             error = capsys.readouterr().err
             name = stage.__name__.split(".")[-1]

@@ -35,7 +35,8 @@ def test_lr_find_train_and_evaluate_write_every_output(processed_project):
     assert suggestion["suggested_learning_rate"] == suggestion["minimum_loss_learning_rate"] / divisor
     assert paths.LR_FIND_PLOT_FILE.read_text().startswith("epoch,learning_rate,validation_loss")
 
-    models = yaml.safe_load(paths.PARAMS_FILE.read_text())["models"]
+    params = yaml.safe_load(paths.PARAMS_FILE.read_text())
+    models = {**params["models"], **params["lr_find_models"]}
     for name in models:
         assert train.main(["--model", name]) == 0
     assert read_json(paths.train_metrics_file("model_4"))["learning_rate"] == suggestion["suggested_learning_rate"]
@@ -43,8 +44,10 @@ def test_lr_find_train_and_evaluate_write_every_output(processed_project):
     for name in models:
         live = read_json(paths.live_dir(name) / "metrics.json")
         assert set(live) == {"train", "eval", "step"}
-        if not models[name].get("restore_best_epoch"):  # else the metrics are those of the kept epoch
-            assert live["eval"]["accuracy"] == read_json(paths.train_metrics_file(name))["validation_accuracy"]
+        # One number per fact: dvclive's summary describes the saved epoch, as metrics/train does.
+        trained = read_json(paths.train_metrics_file(name))
+        assert live["eval"]["accuracy"] == trained["validation_accuracy"]
+        assert live["step"] == trained.get("kept_epoch", models[name]["epochs"]) - 1
         accuracy_log = (paths.live_dir(name) / "plots/metrics/eval/accuracy.tsv").read_text().splitlines()
         assert len(accuracy_log) == 1 + models[name]["epochs"]
 
@@ -87,12 +90,35 @@ def test_the_best_validation_epoch_is_the_one_kept(processed_project):
     metrics = read_json(paths.train_metrics_file("cnn"))
     assert metrics["kept_epoch"] == validation.index(max(validation)) + 1
     assert metrics["validation_accuracy"] == max(validation)
+    live = read_json(paths.live_dir("cnn") / "metrics.json")
+    assert live["eval"]["accuracy"] == max(validation) and live["step"] == metrics["kept_epoch"] - 1
 
     from fashion.models import load_trained_model
 
     images, labels = load_split(paths.PROCESSED_DIR, "validation")
     predicted = load_trained_model(paths.model_file("cnn")).predict(images, verbose=0).argmax(axis=1)
     assert float(np.mean(predicted == labels)) == pytest.approx(max(validation), abs=1e-6)
+
+
+def test_early_stopping_without_restore_keeps_the_last_epoch(processed_project):
+    """restore_best_epoch: false is honoured when early stopping is on: the last epoch run is saved."""
+    params = yaml.safe_load(paths.PARAMS_FILE.read_text())
+    # A high rate on easy data: validation accuracy stops improving after an epoch or two.
+    params["models"]["model_1"].update(epochs=8, early_stopping_patience=1, restore_best_epoch=False,
+                                       learning_rate=0.05, hidden_units=[16])  # fmt: skip
+    write_params(processed_project, params)
+    assert train.main(["--model", "model_1"]) == 0
+    metrics = read_json(paths.train_metrics_file("model_1"))
+    history = paths.history_file("model_1").read_text().splitlines()[1:]
+    assert metrics["epochs_run"] == len(history) < 8  # it stopped early
+    assert metrics["kept_epoch"] == metrics["epochs_run"]  # and kept the last epoch, not the best
+    assert metrics["validation_accuracy"] == float(history[-1].split(",")[4])
+
+    from fashion.models import load_trained_model
+
+    images, labels = load_split(paths.PROCESSED_DIR, "validation")
+    predicted = load_trained_model(paths.model_file("model_1")).predict(images, verbose=0).argmax(axis=1)
+    assert float(np.mean(predicted == labels)) == pytest.approx(metrics["validation_accuracy"], abs=1e-6)
 
 
 def test_a_diverging_model_stops_with_its_name_and_epoch_and_writes_nothing(processed_project, capsys):

@@ -1,0 +1,149 @@
+"""Property-based: every key of a model entry does what it says, or the entry is rejected.
+
+The test walks `fashion.params.MODEL_KEYS`, the one declaration of every key
+a model entry may have, so a new key is covered without editing this file.
+For each key, Hypothesis draws a valid value other than the base entry's,
+and the real train stage trains both on tiny synthetic data. Either the
+trained weights, the per-epoch history or the sweep's record differ, or the
+params check rejects the combination with one line: a key that is accepted
+and then ignored fails here.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from synthetic import write_params
+
+from fashion import paths
+from fashion.params import MODEL_KEYS, PRECISION_AUTO, REQUIRED, Key, model_keys
+from stages import train
+
+# Base entries chosen so that every optional mechanism is on and observable:
+# synthetic classes are learnt in an epoch or two, so validation accuracy
+# saturates early and early stopping and the kept epoch change the outcome.
+BASE_ENTRIES = {
+    "dense": {
+        "hidden_units": [16], "activation": "relu", "input_scaling": "unit", "optimizer": "sgd", "momentum": 0.5,
+        "learning_rate": 0.05, "epochs": 5, "batch_size": 16, "seed": 3,
+    },
+    "convolutional": {
+        "architecture": "convolutional", "blocks": [[4], [8]], "kernel_size": 3, "batch_normalization": True,
+        "residual": False, "pooling": "max", "block_dropout": 0.1, "global_pooling": "average", "dense_units": [8],
+        "head_dropout": 0.1, "activation": "relu", "precision": "float32", "optimizer": "adamw",
+        "weight_decay": 0.001, "learning_rate": "sweep", "schedule": "cosine", "warmup_epochs": 1,
+        "label_smoothing": 0.1, "restore_best_epoch": True, "epochs": 5, "batch_size": 16, "seed": 3,
+        "augmentation": {"shift_pixels": 1, "horizontal_flip": True, "erase_probability": 0.5,
+                         "erase_max_fraction": 0.5},
+        "sweep": {"start_learning_rate": 1.0e-4, "end_learning_rate": 1.0, "epochs": 1, "evaluate_every_steps": 2,
+                  "validation_images": 20, "smoothing": 0.6, "suggestion_divisor": 4},
+    },
+}  # fmt: skip
+WALKED = [(architecture, key) for architecture in BASE_ENTRIES for key in model_keys(architecture)]
+
+
+def get_value(entry: dict, dotted: str, default=None):
+    section, _, name = dotted.rpartition(".")
+    node = entry.get(section, {}) if section else entry
+    return node.get(name, default)
+
+
+def with_value(entry: dict, dotted: str, value) -> dict:
+    changed = copy.deepcopy(entry)
+    section, _, name = dotted.rpartition(".")
+    (changed.setdefault(section, {}) if section else changed)[name] = value
+    return changed
+
+
+def valid_values(key: Key, base):
+    """Values `key` accepts on its own, near the base value (so training stays tiny), other than `base`."""
+    if key.kind == "choice":
+        # auto is another name for one of the others, chosen per machine (tests/test_precision.py).
+        strategy = st.sampled_from([choice for choice in key.choices if choice != PRECISION_AUTO])
+    elif key.kind == "boolean":
+        strategy = st.booleans()
+    elif key.kind == "integer":
+        low = max(int(key.minimum or 0), int(base) - 2)
+        high = int(base) + 2 if key.maximum is None else min(int(key.maximum), int(base) + 2)
+        strategy = st.integers(low, high)
+    elif key.kind in ("number", "fraction"):
+        low = max(key.minimum or 0.0, base / 2 if base else 0.0)
+        high = base * 2 if base else (key.minimum or 0.0) + 0.2
+        strategy = st.floats(low, high if key.maximum is None else min(key.maximum, high))
+    elif key.kind == "learning_rate":
+        strategy = st.one_of(st.just("sweep"), st.floats(0.005, 0.1))
+    elif key.kind in ("units", "optional_units"):
+        strategy = st.lists(st.integers(1, 12), min_size=1 if key.kind == "units" else 0, max_size=2)
+    elif key.kind == "blocks":
+        strategy = st.lists(st.lists(st.integers(1, 8), min_size=1, max_size=2), min_size=1, max_size=2)
+    else:
+        raise AssertionError(f"no strategy for the kind {key.kind!r} of {key.name}: add one")
+    return strategy.filter(lambda value: value != base)
+
+
+def train_and_observe(project, entry: dict) -> dict | str:
+    """Train `entry` as model `walked` through the real stage: what it produced, or its one-line error."""
+    params = yaml.safe_load((project / "params.yaml").read_text())
+    params["models"] = {"walked": entry}
+    params["lr_find_models"] = {}
+    params["ensembles"] = {}
+    params["export"]["model"] = "best"
+    write_params(project, params)
+    if train.main(["--model", "walked"]) != 0:
+        return "rejected"
+    from fashion.models import load_trained_model
+
+    return {
+        "weights": load_trained_model(paths.model_file("walked")).get_weights(),
+        "history": paths.history_file("walked").read_text(),
+        "sweep": paths.sweep_file("walked").read_text(),
+    }
+
+
+def differ(first: dict, second: dict) -> bool:
+    if first["history"] != second["history"] or first["sweep"] != second["sweep"]:
+        return True
+    if len(first["weights"]) != len(second["weights"]):
+        return True
+    return any(
+        a.shape != b.shape or not np.array_equal(a, b) for a, b in zip(first["weights"], second["weights"], strict=True)
+    )
+
+
+BASELINES: dict[str, dict] = {}
+
+
+def test_the_base_entries_are_valid_and_hold_every_key():
+    for architecture, entry in BASE_ENTRIES.items():
+        declared = {key.name for key in model_keys(architecture)} - {"architecture"}
+        given_keys = {
+            f"{name}.{nested}" for name, value in entry.items() if isinstance(value, dict) for nested in value
+        }
+        given_keys |= {name for name, value in entry.items() if not isinstance(value, dict)}
+        assert declared <= given_keys | {key.name for key in MODEL_KEYS if key.default is not REQUIRED}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("architecture", "key"), WALKED, ids=[f"{arch}-{key.name}" for arch, key in WALKED])
+@settings(max_examples=1, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
+@given(data=st.data())
+def test_every_accepted_value_changes_the_trained_model(processed_project, architecture, key, data, capsys):
+    base_entry = BASE_ENTRIES[architecture]
+    base = get_value(base_entry, key.name, key.default)
+    value = data.draw(valid_values(key, base), label=key.name)
+    if architecture not in BASELINES:
+        BASELINES[architecture] = train_and_observe(processed_project, base_entry)
+    baseline = BASELINES[architecture]
+    assert baseline != "rejected", capsys.readouterr().err
+
+    outcome = train_and_observe(processed_project, with_value(base_entry, key.name, value))
+
+    error = capsys.readouterr().err
+    if outcome == "rejected":
+        assert error.startswith("train: error: params.yaml") and len(error.strip().splitlines()) == 1, error
+    else:
+        assert differ(baseline, outcome), f"{key.name}: {base!r} and {value!r} trained the same model"
