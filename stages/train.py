@@ -69,10 +69,11 @@ def main(argv=None) -> str:
     import_started = time.perf_counter()
     from fashion.tensorflow_setup import tf
 
-    # A multi-worker strategy must exist before any other TensorFlow operation.
-    strategy_name, note = resolve_strategy_name(
-        requested_strategy, len(tf.config.list_physical_devices("GPU")), len(tf.config.list_logical_devices("CPU"))
-    )
+    # A multi-worker strategy must exist before any other TensorFlow operation
+    # (listing logical devices initializes the runtime, so only mirrored does).
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    logical_cpus = len(tf.config.list_logical_devices("CPU")) if requested_strategy == "mirrored" else 1
+    strategy_name, note = resolve_strategy_name(requested_strategy, gpus, logical_cpus)
     strategy = make_strategy(strategy_name)
     if note:
         print(f"train: {note}")
@@ -86,7 +87,6 @@ def main(argv=None) -> str:
     from fashion.training import KeepBestWeights, fit
 
     tensorflow_import_seconds = time.perf_counter() - import_started
-    gpus = len(tf.config.list_physical_devices("GPU"))
     precision = resolve_precision(params.precision, gpus, cpu_has_native_bfloat16())
     multi_worker = strategy_name == "multi_worker"
     # Multi-worker runs always read the input pipeline (one-hot labels): the custom loop needs tf.data.
