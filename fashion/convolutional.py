@@ -44,7 +44,7 @@ def build_convolutional_model(
             features = keras.layers.Activation(architecture.activation, name=f"{prefix}_act", dtype=dtype)(features)
         if block_number < last_block:
             pooling = keras.layers.MaxPooling2D if architecture.pooling == "max" else keras.layers.AveragePooling2D
-            features = pooling(name=f"block_{block_number}_pool", dtype=dtype)(features)
+            features = pooling(pool_size=2, name=f"block_{block_number}_pool", dtype=dtype)(features)
         if architecture.block_dropout > 0:
             features = keras.layers.Dropout(architecture.block_dropout, name=f"block_{block_number}_dropout")(features)
     if architecture.global_pooling == "average":

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from fashion.lr_sweep import suggest_learning_rate
+from fashion.lr_sweep import smooth, suggest_learning_rate
 from fashion.tensorflow_setup import keras, tf
 
 # The ramp stops once the smoothed validation loss exceeds this many times its minimum.
@@ -74,11 +74,12 @@ def run_fast_sweep(
     validation_images: np.ndarray,
     validation_one_hot: np.ndarray,
     settings,
-) -> tuple[list[tuple[int, float, float]], dict[str, float]]:
+) -> tuple[list[tuple[int, float, float, float]], dict[str, float]]:
     """Ramp a fresh, uncompiled `model`'s rate (Adam) over `settings.epochs` epochs; return (rows, suggestion).
 
-    Rows are (step, learning_rate, validation_loss). `model` is spent: train a
-    fresh one with the suggested rate. `settings` is a `FastLrFindParams`.
+    Rows are (step, learning_rate, validation_loss, smoothed_validation_loss).
+    `model` is spent: train a fresh one with the suggested rate. `settings` is
+    a `SweepParams`.
     """
     total_steps = steps_per_epoch * settings.epochs
     schedule = ExponentialRamp(settings.start_learning_rate, settings.end_learning_rate, total_steps)
@@ -99,4 +100,7 @@ def run_fast_sweep(
     rates = np.array([row[1] for row in recorder.rows])
     losses = np.array([row[2] for row in recorder.rows])
     suggestion = suggest_learning_rate(rates, losses, settings.smoothing, settings.suggestion_divisor)
-    return recorder.rows, suggestion
+    # The smoothed curve is what the suggestion reads: recorded beside the raw one, for the plot.
+    smoothed = smooth(np.where(np.isfinite(losses), losses, np.nan), settings.smoothing)
+    rows = [(*row, float(smoothed_loss)) for row, smoothed_loss in zip(recorder.rows, smoothed, strict=True)]
+    return rows, suggestion

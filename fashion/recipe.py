@@ -20,9 +20,13 @@ EVALUATION_BATCH_SIZE = 500
 
 
 def uses_input_pipeline(params: ModelParams) -> bool:
-    """False for the study's dense recipe, which keeps training from NumPy arrays as it always has."""
+    """False for the study's dense recipe, which keeps training from NumPy arrays as it always has.
+
+    A model's own sweep ramps its rate over the pipeline's batches, so sweeping entries use it too.
+    """
     plain = (
         params.architecture == "dense"
+        and params.sweep is None
         and params.schedule == "constant"
         and params.label_smoothing == 0.0
         and not params.augmentation.enabled

@@ -18,7 +18,7 @@ from fashion.errors import PipelineError
 from fashion.history import write_history
 from fashion.params import load_params, parse_distribute, parse_model
 
-SWEEP_COLUMNS = ("step", "learning_rate", "validation_loss")
+SWEEP_COLUMNS = ("step", "learning_rate", "validation_loss", "smoothed_validation_loss")
 
 
 def read_suggested_learning_rate(path: Path) -> float:

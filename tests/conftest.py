@@ -1,6 +1,9 @@
 """Shared fixtures: a tiny project directory with synthetic raw data."""
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,3 +50,46 @@ def copy_pipeline(destination: Path) -> None:
     (destination / ".dvc" / "plots").mkdir(parents=True, exist_ok=True)
     for template in (REPOSITORY_ROOT / ".dvc" / "plots").glob("*.json"):
         shutil.copy(template, destination / ".dvc" / "plots" / template.name)
+
+
+def environment() -> dict[str, str]:
+    """This environment with this interpreter's directory first on PATH (for dvc and python)."""
+    return {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
+
+
+def run(command: list[str], cwd, check: bool = True) -> str:
+    """Run a command in `environment()`; return its output."""
+    result = subprocess.run(command, cwd=cwd, env=environment(), capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout + result.stderr
+
+
+def make_repository(parent) -> Path:
+    """A git repository in `parent` holding the pipeline, tiny params, a synthetic mirror and one commit."""
+    directory = parent / "mirror"
+    sha256 = write_dataset(directory)
+    root = parent / "repository"
+    root.mkdir()
+    run(["git", "init", "-q"], root)
+    run(["git", "config", "user.email", "test@example.org"], root)
+    run(["git", "config", "user.name", "Test"], root)
+    run(["dvc", "init", "-q"], root)
+    copy_pipeline(root)
+    write_params(root, tiny_params([directory.as_uri() + "/"], sha256))
+    run(["git", "add", "-A"], root)
+    run(["git", "commit", "-qm", "pipeline"], root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def reproduced_repository(tmp_path_factory) -> Path:
+    """A git repository whose tiny pipeline has run (`dvc repro`) and whose results are committed.
+
+    Shared by the slow tests, which each work on a copy (or leave it as it is).
+    """
+    root = make_repository(tmp_path_factory.mktemp("reproduced"))
+    run(["dvc", "repro"], root)
+    run(["git", "add", "-A"], root)
+    run(["git", "commit", "-qm", "first run"], root)
+    return root

@@ -6,19 +6,17 @@ import time
 
 import pytest
 import yaml
-from test_pipeline_end_to_end import make_repository, run
+from conftest import run
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def committed_run(tmp_path_factory):
-    """A repository whose tiny pipeline has run and whose results are committed."""
-    root = make_repository(tmp_path_factory.mktemp("experiments"))
-    run(["dvc", "repro"], root)
-    run(["git", "add", "-A"], root)
-    run(["git", "commit", "-qm", "tiny run"], root)
-    return root
+def committed_run(reproduced_repository, tmp_path_factory):
+    """A copy of the session's reproduced and committed tiny pipeline."""
+    copy = tmp_path_factory.mktemp("experiments") / "repository"
+    shutil.copytree(reproduced_repository, copy, symlinks=True)
+    return copy
 
 
 def test_queued_experiments_run_in_parallel_with_different_metrics(committed_run):

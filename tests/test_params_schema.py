@@ -139,6 +139,7 @@ def test_every_accepted_value_changes_the_trained_model(processed_project, archi
         BASELINES[architecture] = train_and_observe(processed_project, base_entry)
     baseline = BASELINES[architecture]
     assert baseline != "rejected", capsys.readouterr().err
+    capsys.readouterr()  # the baseline's progress bars
 
     outcome = train_and_observe(processed_project, with_value(base_entry, key.name, value))
 

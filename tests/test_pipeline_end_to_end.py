@@ -2,56 +2,27 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import yaml
-from conftest import copy_pipeline
-from synthetic import tiny_params, write_dataset, write_params
+from conftest import environment, run
+from synthetic import write_params
 
 pytestmark = pytest.mark.slow
 
 
-def environment() -> dict[str, str]:
-    """This environment with this interpreter's directory first on PATH (for dvc and python)."""
-    return {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
-
-
-def run(command: list[str], cwd, check: bool = True) -> str:
-    """Run a command in `environment()`; return its output."""
-    result = subprocess.run(command, cwd=cwd, env=environment(), capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
-    return result.stdout + result.stderr
-
-
-def make_repository(parent) -> Path:
-    """A git repository in `parent` holding the pipeline, tiny params, a synthetic mirror and one commit."""
-    directory = parent / "mirror"
-    sha256 = write_dataset(directory)
-    root = parent / "repository"
-    root.mkdir()
-    run(["git", "init", "-q"], root)
-    run(["git", "config", "user.email", "test@example.org"], root)
-    run(["git", "config", "user.name", "Test"], root)
-    run(["dvc", "init", "-q"], root)
-    copy_pipeline(root)
-    write_params(root, tiny_params([directory.as_uri() + "/"], sha256))
-    run(["git", "add", "-A"], root)
-    run(["git", "commit", "-qm", "pipeline"], root)
-    return root
-
-
 @pytest.fixture
-def repository(tmp_path):
-    return make_repository(tmp_path)
+def repository(reproduced_repository, tmp_path):
+    """A copy of the session's reproduced and committed tiny pipeline, for this test to change."""
+    copy = tmp_path / "repository"
+    shutil.copytree(reproduced_repository, copy, symlinks=True)
+    return copy
 
 
 def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
-    run(["dvc", "repro"], repository)
 
     params = yaml.safe_load((repository / "params.yaml").read_text())
     convolutional = [name for name, entry in params["models"].items() if entry.get("architecture") == "convolutional"]
@@ -75,7 +46,7 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     assert swept == ["cnn_residual"]
     for name in swept:
         rows = (repository / f"plots/sweep/{name}.csv").read_text().splitlines()
-        assert rows[0] == "step,learning_rate,validation_loss" and len(rows) > 3
+        assert rows[0] == "step,learning_rate,validation_loss,smoothed_validation_loss" and len(rows) > 3
         rate = json.loads((repository / f"metrics/train/{name}.json").read_text())["learning_rate"]
         sweep = params["models"][name]["sweep"]
         assert sweep["start_learning_rate"] < rate < sweep["end_learning_rate"]
@@ -95,8 +66,8 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     ):
         assert expected in metrics
 
-    run(["dvc", "plots", "show", "-o", "plots_page"], repository)
-    page = (repository / "plots_page" / "index.html").read_text()
+    run(["dvc", "plots", "show", "-o", str(repository.parent / "plots_page")], repository)
+    page = (repository.parent / "plots_page" / "index.html").read_text()
     for plot_id in (
         "learning_curves_accuracy",
         "lr_find",
@@ -109,8 +80,6 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     assert "Data and pipelines are up to date" in run(["dvc", "repro"], repository)
 
     # A forced re-run of a train stage reproduces its model bit for bit, so git sees no change.
-    run(["git", "add", "-A"], repository)
-    run(["git", "commit", "-qm", "first run"], repository)
     run(["dvc", "repro", "--force", "--single-item", "train@cnn"], repository)
     assert run(["git", "status", "--porcelain"], repository) == ""
 
