@@ -89,6 +89,9 @@ def main(argv=None) -> str:
     tensorflow_import_seconds = time.perf_counter() - import_started
     precision = resolve_precision(params.precision, gpus, cpu_has_native_bfloat16())
     multi_worker = strategy_name == "multi_worker"
+    # Seeded before the input pipeline is built: its shuffle's seed depends on the global one,
+    # so a run's batches do not depend on what ran earlier in the same process.
+    make_deterministic(params.seed)
     # Multi-worker runs always read the input pipeline (one-hot labels): the custom loop needs tf.data.
     pipeline = uses_input_pipeline(params) or multi_worker
     if pipeline:
