@@ -34,7 +34,7 @@ BASE_ENTRIES = {
         "architecture": "convolutional", "blocks": [[4], [8]], "kernel_size": 3, "batch_normalization": True,
         "residual": False, "pooling": "max", "block_dropout": 0.1, "global_pooling": "flatten", "dense_units": [8],
         "head_dropout": 0.1, "activation": "relu", "precision": "float32", "optimizer": "adamw",
-        "weight_decay": 0.001, "learning_rate": 0.01, "schedule": "cosine", "warmup_epochs": 1,
+        "weight_decay": 0.001, "learning_rate": 0.03, "schedule": "cosine", "warmup_epochs": 1,
         "label_smoothing": 0.1, "restore_best_epoch": True, "epochs": 5, "batch_size": 16, "seed": 3,
         "augmentation": {"shift_pixels": 1, "horizontal_flip": True, "erase_probability": 0.5,
                          "erase_max_fraction": 0.5},
