@@ -29,6 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_FILE = ROOT / "bench" / "results.json"
+# Each part's result as soon as it is measured, so `--resume` can finish an interrupted run.
+PARTIAL_FILE = ROOT / "bench" / "work" / "partial.json"
 FIGURE_FILE = ROOT / "bench" / "results.png"
 PYTHON = sys.executable
 sys.path.insert(0, str(ROOT))  # the pipeline's packages, for fashion.precision
@@ -107,7 +109,8 @@ def noop_repro(repeats: int = 5) -> dict:
 
 def startup(stages: list[str], repeats: int = 3) -> dict:
     """Median start-up parts of each stage kind, each in a fresh process."""
-    kinds = sorted({stage.split("@")[0] for stage in stages})
+    # One script per stage kind; train_lr_find@<model> runs the train stage's script.
+    kinds = sorted({stage.split("@")[0].replace("train_lr_find", "train") for stage in stages})
     result = {}
     for kind in kinds:
         runs = [run_json([PYTHON, "bench/startup.py", kind]) for _ in range(repeats)]
@@ -256,6 +259,9 @@ def main(argv=None) -> int:
     parser.add_argument("--max-epochs", type=int, default=30, help="epochs the keras.io recipe may take")
     parser.add_argument("--precision-rounds", type=int, default=3, help="alternating windows per precision")
     parser.add_argument("--only", choices=["precision"], help="measure only this part; keep the rest of results.json")
+    parser.add_argument(
+        "--resume", action="store_true", help="keep what an interrupted run measured (bench/work/partial.json)"
+    )
     arguments = parser.parse_args(argv)
     os.environ["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{os.environ['PATH']}"
     os.environ["PYTHONPATH"] = str(ROOT)  # bench/*.py import the pipeline's packages
@@ -268,20 +274,29 @@ def main(argv=None) -> int:
             print("  ".join(row))
         return 0
     started = time.perf_counter()
-    results = {"machine": machine()}
+    results = json.loads(PARTIAL_FILE.read_text()) if arguments.resume and PARTIAL_FILE.exists() else {}
+    results["machine"] = machine()
     stages = stage_names()
     print(f"bench: {results['machine']['cpu']}, {results['machine']['cores']} cores; stages: {', '.join(stages)}")
-    results["repro"] = repro_from_scratch(stages)
-    results["noop"] = noop_repro()
-    results["startup"] = startup(stages)
-    results["accuracy_per_second"] = accuracy_per_second()
-    print("bench: throughput", flush=True)
-    results["throughput"] = run_json([PYTHON, "bench/training_speed.py", "throughput", arguments.throughput_model,
-                                      str(arguments.throughput_rounds)])  # fmt: skip
-    print("bench: time to accuracy", flush=True)
     race = [arguments.fast_model, str(arguments.target), str(arguments.max_epochs)]
-    results["time_to_accuracy"] = run_json([PYTHON, "bench/training_speed.py", "time_to_accuracy", *race])
-    results["precision"] = precision_speeds(arguments.throughput_model, arguments.precision_rounds)
+    pace = [arguments.throughput_model, str(arguments.throughput_rounds)]
+    parts = {
+        "repro": lambda: repro_from_scratch(stages),
+        "noop": noop_repro,
+        "startup": lambda: startup(stages),
+        "accuracy_per_second": accuracy_per_second,
+        "throughput": lambda: run_json([PYTHON, "bench/training_speed.py", "throughput", *pace]),
+        "time_to_accuracy": lambda: run_json([PYTHON, "bench/training_speed.py", "time_to_accuracy", *race]),
+        "precision": lambda: precision_speeds(arguments.throughput_model, arguments.precision_rounds),
+    }
+    for part, measure in parts.items():
+        if part in results:
+            print(f"bench: {part}: kept from the interrupted run", flush=True)
+            continue
+        print(f"bench: {part}", flush=True)
+        results[part] = measure()
+        PARTIAL_FILE.parent.mkdir(parents=True, exist_ok=True)
+        PARTIAL_FILE.write_text(json.dumps(results, indent=2) + "\n")
     results["summary"] = summary(results)
     results["benchmark_seconds"] = time.perf_counter() - started
     RESULTS_FILE.write_text(json.dumps(results, indent=2) + "\n")

@@ -46,7 +46,8 @@ def copy_pipeline(destination: Path) -> None:
     for name in ("stages", "fashion"):
         shutil.copytree(REPOSITORY_ROOT / name, destination / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPOSITORY_ROOT / "dvc.yaml", destination / "dvc.yaml")
-    shutil.copy(REPOSITORY_ROOT / ".gitignore", destination / ".gitignore")
+    for name in (".gitignore", ".gitattributes"):
+        shutil.copy(REPOSITORY_ROOT / name, destination / name)
     (destination / ".dvc" / "plots").mkdir(parents=True, exist_ok=True)
     for template in (REPOSITORY_ROOT / ".dvc" / "plots").glob("*.json"):
         shutil.copy(template, destination / ".dvc" / "plots" / template.name)

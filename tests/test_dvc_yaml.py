@@ -128,6 +128,11 @@ def test_only_the_models_that_take_lr_finds_rate_depend_on_it():
     assert set(stage_definition("train")["deps"]) == set(stage_definition("train_lr_find")["deps"]) - {lr_find_output}
 
 
+def test_loading_a_model_does_not_make_training_depend_on_the_ensemble_code():
+    for stage in ("lr_find", "train", "train_lr_find"):
+        assert "fashion/ensemble.py" not in stage_definition(stage)["deps"], stage
+
+
 def test_small_outputs_are_tracked_by_git_not_the_cache():
     for stage in STAGES:
         definition = stage_definition(stage)

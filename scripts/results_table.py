@@ -1,0 +1,130 @@
+"""The README's results and benchmark tables, generated from committed files so that no number is copied by hand.
+
+    python scripts/results_table.py            # print the tables
+    python scripts/results_table.py --write    # put them into README.md, between their markers
+    python scripts/results_table.py --check    # exit 1 if README.md's tables are not the generated ones
+
+The results table reads params.yaml (which models and ensembles exist, and
+their shapes), metrics/train, metrics/ensemble, metrics/test and metrics/cost,
+and the training seconds the benchmark measured; the benchmark table reads
+bench/results.json. The test suite runs --check, so a run committed without
+regenerating the tables fails CI.
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+MARKERS = {name: (f"<!-- {name} table: start -->", f"<!-- {name} table: end -->") for name in ("results", "benchmark")}
+PRECISION_NAMES = {"float32": "float32", "mixed_bfloat16": "bf16", "mixed_float16": "fp16"}
+
+
+def read(relative: str) -> dict:
+    return json.loads((ROOT / relative).read_text())
+
+
+def describe(entry: dict) -> str:
+    """A short description of a model entry's network, from its params."""
+    if entry.get("architecture", "dense") == "dense":
+        text = "dense " + "-".join(str(units) for units in entry["hidden_units"])
+        return text + (", raw pixels" if entry.get("input_scaling") == "raw" else "")
+    parts = ["conv " + " · ".join("-".join(str(filters) for filters in block) for block in entry["blocks"])]
+    if entry.get("residual"):
+        parts.append("residual")
+    if entry.get("batch_normalization", True) is False:
+        parts.append("no batch norm")
+    parts.append(entry.get("global_pooling", "average"))
+    if entry.get("dense_units"):
+        parts.append("dense " + "-".join(str(units) for units in entry["dense_units"]))
+    return ", ".join(parts)
+
+
+def table() -> str:
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    models = {**params["models"], **(params.get("lr_find_models") or {})}
+    ensembles = params.get("ensembles") or {}
+    seconds = {
+        name: row["training_seconds"] for name, row in read("bench/results.json").get("accuracy_per_second", {}).items()
+    }
+    lines = [
+        "| model | network | parameters | forward MFLOPs / image | precision | epochs kept / run | training s "
+        "| validation accuracy | test accuracy | test macro F1 |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, entry in models.items():
+        trained, test, cost = (
+            read(f"metrics/train/{name}.json"),
+            read(f"metrics/test/{name}.json"),
+            read(f"metrics/cost/{name}.json"),
+        )
+        epochs = f"{trained.get('kept_epoch', entry['epochs'])} / {trained.get('epochs_run', entry['epochs'])}"
+        lines.append(
+            f"| `{name}` | {describe(entry)} | {cost['parameters']:,} | {cost['forward_flops_per_image'] / 1e6:.2f} "
+            f"| {PRECISION_NAMES.get(cost['precision'], cost['precision'])} | {epochs} "
+            f"| {seconds[name]:.0f} | {trained['validation_accuracy']:.4f} | **{test['test_accuracy']:.4f}** "
+            f"| {test['test_macro_f1']:.4f} |"
+        )
+    for name, entry in ensembles.items():
+        scored, test = read(f"metrics/ensemble/{name}.json"), read(f"metrics/test/{name}.json")
+        members = " and ".join(f"`{member}`" for member in entry["members"])
+        flips = " + flips" if entry["flip_test_time_augmentation"] else ""
+        network = f"`{entry['members'][0]}` alone{flips}" if len(entry["members"]) == 1 else f"mean of {members}{flips}"
+        member_seconds = sum(seconds[member] for member in entry["members"])
+        lines.append(
+            f"| `{name}` | {network} | {scored['parameters']:,} | {scored['forward_flops_per_image'] / 1e6:.2f} "
+            f"| — | — | {member_seconds:.0f} (members) | {scored['validation_accuracy']:.4f} "
+            f"| **{test['test_accuracy']:.4f}** | {test['test_macro_f1']:.4f} |"
+        )
+    return "\n".join(lines)
+
+
+def benchmark_table() -> str:
+    """The benchmark's summary rows (measure, value, goal, met) and the machine they were measured on."""
+    results = read("bench/results.json")
+    machine = results["machine"]
+    lines = [
+        f"| measure ({machine['cpu']}, {machine['cores']} cores, {machine['memory_gib']} GiB, TensorFlow "
+        f"{machine['tensorflow']}, DVC {machine['dvc']}) | value | goal | met |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {measure} | {value} | {goal} | {met} |" for measure, value, goal, met in results["summary"]]
+    return "\n".join(lines)
+
+
+def with_tables(readme: str, generated: dict[str, str]) -> str:
+    for name, text in generated.items():
+        start, end = MARKERS[name]
+        if start not in readme or end not in readme:
+            raise SystemExit(f"README.md has no {start} ... {end} markers")
+        before, rest = readme.split(start, 1)
+        _, after = rest.split(end, 1)
+        readme = f"{before}{start}\n{text}\n{end}{after}"
+    return readme
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="replace the table in README.md")
+    mode.add_argument("--check", action="store_true", help="exit 1 unless README.md's table is current")
+    arguments = parser.parse_args(argv)
+    generated = {"results": table(), "benchmark": benchmark_table()}
+    readme = README.read_text()
+    if arguments.write:
+        README.write_text(with_tables(readme, generated))
+    elif arguments.check:
+        if with_tables(readme, generated) != readme:
+            print("README.md's generated tables are stale: run `python scripts/results_table.py --write`.")
+            return 1
+    else:
+        print("\n\n".join(generated.values()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
