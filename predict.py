@@ -14,9 +14,9 @@ import json
 import sys
 from pathlib import Path
 
-from fashion import paths
-from fashion.errors import PipelineError
-from fashion.predict import classify, format_result
+from fashion.core import paths
+from fashion.core.errors import PipelineError
+from fashion.serving.predict import classify, format_result
 
 
 def parse_arguments(argv):
@@ -30,7 +30,7 @@ def parse_arguments(argv):
 
 def main(argv=None) -> int:
     arguments = parse_arguments(argv)
-    from fashion.models import load_trained_model
+    from fashion.models.saving import load_trained_model
 
     try:
         model = load_trained_model(arguments.model)

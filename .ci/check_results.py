@@ -27,7 +27,9 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the pipeline's packages, for fashion.precision
+sys.path.insert(
+    0, str(Path(__file__).resolve().parent.parent)
+)  # the pipeline's packages, for fashion.training.precision
 
 MINIMUM_MODEL_4_ACCURACY = 0.80
 MINIMUM_SINGLE_MODEL_ACCURACY = 0.930
@@ -73,7 +75,7 @@ def this_machine() -> dict:
     """The fields of bench/results.json's machine that decide bit-identity."""
     from importlib import metadata
 
-    from fashion.precision import cpu_has_native_bfloat16
+    from fashion.training.precision import cpu_has_native_bfloat16
 
     cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
     cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),

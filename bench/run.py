@@ -33,7 +33,7 @@ RESULTS_FILE = ROOT / "bench" / "results.json"
 PARTIAL_FILE = ROOT / "bench" / "work" / "partial.json"
 FIGURE_FILE = ROOT / "bench" / "results.png"
 PYTHON = sys.executable
-sys.path.insert(0, str(ROOT))  # the pipeline's packages, for fashion.precision
+sys.path.insert(0, str(ROOT))  # the pipeline's packages, for fashion.training.precision
 GOALS = {
     "noop_repro_seconds": 3.0,
     "train_data_load_seconds": 1.0,
@@ -64,7 +64,7 @@ def machine() -> dict:
         "import json, dvc, tensorflow, keras; print(json.dumps({'dvc': dvc.__version__, "
         "'tensorflow': tensorflow.__version__, 'keras': keras.__version__}))"
     )])  # fmt: skip
-    from fashion.precision import cpu_has_native_bfloat16
+    from fashion.training.precision import cpu_has_native_bfloat16
 
     return {
         "cpu": cpu,

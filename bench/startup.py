@@ -30,10 +30,10 @@ def main(stage: str) -> dict:
     stage_imported = time.perf_counter()
     splits, uses_tensorflow = STAGE_DATA[stage]
     if uses_tensorflow:
-        import fashion.tensorflow_setup  # noqa: F401
+        import fashion.core.tensorflow_setup  # noqa: F401
     tensorflow_imported = time.perf_counter()
-    from fashion import paths
-    from fashion.arrays import load_split
+    from fashion.core import paths
+    from fashion.data.arrays import load_split
 
     for split in splits:
         load_split(paths.PROCESSED_DIR, split)

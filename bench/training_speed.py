@@ -27,13 +27,15 @@ import time
 
 import numpy as np
 
-from fashion import paths
-from fashion.arrays import load_split
-from fashion.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
-from fashion.params import load_params, parse_model
-from fashion.precision import cpu_has_native_bfloat16, resolve_precision
-from fashion.recipe import build_model, compile_model, make_datasets, one_hot
-from fashion.tensorflow_setup import keras, make_deterministic
+from fashion.core import paths
+from fashion.core.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
+from fashion.core.params import load_params, parse_model
+from fashion.core.tensorflow_setup import keras, make_deterministic
+from fashion.data.arrays import load_split
+from fashion.data.input_pipeline import make_datasets, one_hot
+from fashion.models.registry import build_model
+from fashion.training.optimization import compile_model
+from fashion.training.precision import cpu_has_native_bfloat16, resolve_precision
 
 # A multiple of the training loop's steps per execution (64), so every window runs whole executions.
 WINDOW_STEPS = 64

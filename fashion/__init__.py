@@ -1,6 +1,15 @@
 """Fashion-MNIST pipeline library: the logic behind the thin scripts in `stages/`.
 
-Importing this package is cheap: no module here imports TensorFlow at import
-time except `models`, `training` and `evaluation`, which only the stages that
-train or evaluate use.
+One package per concern, each importing only the ones listed before it:
+
+- `core`: params (the schema every key is declared in), paths, errors, atomic writes, the stages' entry point;
+- `data`: the dataset's files, download, IDX parsing, the validation split, pixel scaling, tf.data pipelines;
+- `models`: the architecture registry and its builders, saving and safe loading, ensembles, cost;
+- `training`: loss, optimizer and schedules, the fit loop, learning-rate sweeps, precision, distribution;
+- `evaluation`: scores and figures;
+- `serving`: export (SavedModel, TFLite) and prediction on new images.
+
+A stage's DVC dependencies are the packages it imports, so a change to
+serving code never re-runs training. Importing a package is cheap; the
+modules that need TensorFlow import it through `fashion.core.tensorflow_setup`.
 """

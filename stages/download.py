@@ -2,11 +2,11 @@
 
 import sys
 
-from fashion import paths
-from fashion.cli import stage_entry_point
-from fashion.dataset import DATASET_FILES
-from fashion.download import download_all
-from fashion.params import load_params, parse_download
+from fashion.core import paths
+from fashion.core.cli import stage_entry_point
+from fashion.core.dataset import DATASET_FILES
+from fashion.core.params import load_params, parse_download
+from fashion.data.download import download_all
 
 
 @stage_entry_point("download")

@@ -10,14 +10,13 @@ import sys
 
 import numpy as np
 
-from fashion import paths
-from fashion.arrays import load_split
-from fashion.atomic import check_writable, write_json
-from fashion.cli import stage_entry_point
-from fashion.params import load_params, parse_ensembles, parse_models
-from fashion.scores import cross_entropy
-
-PREDICTION_BATCH_SIZE = 1000
+from fashion.core import paths
+from fashion.core.atomic import check_writable, write_json
+from fashion.core.cli import stage_entry_point
+from fashion.core.dataset import INFERENCE_BATCH_SIZE
+from fashion.core.params import load_params, parse_ensembles, parse_models
+from fashion.data.arrays import load_split
+from fashion.evaluation.scores import cross_entropy
 
 
 @stage_entry_point("ensemble")
@@ -29,17 +28,16 @@ def main(argv=None) -> str:
         check_writable((paths.ensemble_file(name), paths.ensemble_metrics_file(name)))
     validation_images, validation_labels = load_split(paths.PROCESSED_DIR, "validation")
 
-    from fashion.cost import forward_flops
-    from fashion.ensemble import build_ensemble
-    from fashion.models import load_trained_model
-    from fashion.saving import save_model
+    from fashion.models.cost import forward_flops
+    from fashion.models.ensemble import build_ensemble
+    from fashion.models.saving import load_trained_model, save_model
 
     paths.ENSEMBLES_DIR.mkdir(exist_ok=True)  # DVC's output, even when params.yaml names no ensemble
     summaries = []
     for name, params in ensembles.items():
         members = [load_trained_model(paths.model_file(member)) for member in params.members]
         ensemble = build_ensemble(members, params.flip_test_time_augmentation, name)
-        probabilities = ensemble.predict(validation_images, batch_size=PREDICTION_BATCH_SIZE, verbose=0)
+        probabilities = ensemble.predict(validation_images, batch_size=INFERENCE_BATCH_SIZE, verbose=0)
         accuracy = float(np.mean(probabilities.argmax(axis=1) == validation_labels))
         save_model(ensemble, paths.ensemble_file(name))
         views = 2 if params.flip_test_time_augmentation else 1

@@ -5,16 +5,15 @@ import sys
 import numpy as np
 from tqdm import tqdm
 
-from fashion import figures, paths
-from fashion.arrays import load_split
-from fashion.atomic import write_csv, write_json
-from fashion.cli import stage_entry_point
-from fashion.dataset import CLASS_NAMES
-from fashion.history import learning_curve_rows, read_history
-from fashion.params import load_params, parse_ensembles, parse_evaluate, parse_models
-from fashion.scores import summarize
-
-PREDICTION_BATCH_SIZE = 1024
+from fashion.core import paths
+from fashion.core.atomic import write_csv, write_json
+from fashion.core.cli import stage_entry_point
+from fashion.core.dataset import CLASS_NAMES, INFERENCE_BATCH_SIZE
+from fashion.core.params import load_params, parse_ensembles, parse_evaluate, parse_models
+from fashion.data.arrays import load_split
+from fashion.evaluation import figures
+from fashion.evaluation.scores import summarize
+from fashion.training.history import learning_curve_rows, read_history
 
 
 def write_model_report(name: str, test_labels: np.ndarray, summary: dict) -> None:
@@ -64,11 +63,11 @@ def main(argv=None) -> str:
     grid_size = min(params.grid_rows * params.grid_columns, len(test_labels))
     grid_indices = np.random.default_rng(params.seed).choice(len(test_labels), size=grid_size, replace=False)
 
-    from fashion.models import load_trained_model
+    from fashion.models.saving import load_trained_model
 
     accuracies = {}
     for name, path in tqdm(saved.items(), desc="evaluate", unit="model"):
-        probabilities = load_trained_model(path).predict(test_images, batch_size=PREDICTION_BATCH_SIZE, verbose=0)
+        probabilities = load_trained_model(path).predict(test_images, batch_size=INFERENCE_BATCH_SIZE, verbose=0)
         summary = summarize(test_labels, probabilities, len(CLASS_NAMES))
         write_model_report(name, test_labels, summary)
         figures.prediction_grid(

@@ -13,12 +13,13 @@ import sys
 
 import numpy as np
 
-from fashion import paths
-from fashion.arrays import load_split
-from fashion.atomic import atomic_path, check_writable, write_json
-from fashion.cli import stage_entry_point
-from fashion.errors import PipelineError
-from fashion.params import EXPORT_BEST, load_params, model_names, parse_export
+from fashion.core import paths
+from fashion.core.atomic import atomic_path, check_writable, write_json
+from fashion.core.cli import stage_entry_point
+from fashion.core.dataset import INFERENCE_BATCH_SIZE
+from fashion.core.errors import PipelineError
+from fashion.core.params import EXPORT_BEST, load_params, model_names, parse_export
+from fashion.data.arrays import load_split
 
 
 def choose_model(choice: str, model_names) -> str:
@@ -43,14 +44,14 @@ def main(argv=None) -> str:
     check_writable((paths.TFLITE_FILE, paths.EXPORT_METRICS_FILE))
     validation_images, _ = load_split(paths.PROCESSED_DIR, "validation")
 
-    from fashion import export
-    from fashion.models import load_trained_model
+    from fashion.models.saving import load_trained_model
+    from fashion.serving import export
 
     trained = load_trained_model(paths.model_file(name))
     model = trained if export.computes_in_float32(trained) else export.float32_copy(trained)
     export.export_saved_model(model, paths.SAVED_MODEL_DIR)
     flat_buffer = export.convert_to_tflite(paths.SAVED_MODEL_DIR)
-    batch_size = export.PREDICTION_BATCH_SIZE
+    batch_size = INFERENCE_BATCH_SIZE
     keras_classes = model.predict(validation_images, batch_size=batch_size, verbose=0).argmax(axis=1)
     trained_classes = trained.predict(validation_images, batch_size=batch_size, verbose=0).argmax(axis=1)
     exported_classes = {

@@ -4,13 +4,14 @@ import sys
 
 import numpy as np
 
-from fashion import figures, paths
-from fashion.arrays import load_split
-from fashion.atomic import write_csv, write_json
-from fashion.cli import stage_entry_point
-from fashion.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
-from fashion.lr_sweep import smooth, suggest_learning_rate, sweep_learning_rate
-from fashion.params import load_params, parse_lr_find
+from fashion.core import paths
+from fashion.core.atomic import write_csv, write_json
+from fashion.core.cli import stage_entry_point
+from fashion.core.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
+from fashion.core.params import load_params, parse_lr_find
+from fashion.data.arrays import load_split
+from fashion.evaluation import figures
+from fashion.training.lr_find import smooth, suggest_learning_rate, sweep_learning_rate
 
 
 @stage_entry_point("lr_find")
@@ -20,9 +21,10 @@ def main(argv=None) -> str:
     validation = load_split(paths.PROCESSED_DIR, "validation")
 
     # TensorFlow loads only after the params and data have been checked.
-    from fashion.models import build_dense_model, compile_classifier
-    from fashion.tensorflow_setup import keras, make_deterministic
-    from fashion.training import fit
+    from fashion.core.tensorflow_setup import keras, make_deterministic
+    from fashion.models.dense import build_dense_model
+    from fashion.training.fit import fit
+    from fashion.training.optimization import compile_classifier
 
     make_deterministic(params.seed)
     model = build_dense_model(

@@ -2,28 +2,22 @@
 
 import sys
 
-import numpy as np
-
-from fashion import paths
-from fashion.arrays import save_split, write_checksums
-from fashion.atomic import write_json
-from fashion.cli import stage_entry_point
-from fashion.dataset import (
+from fashion.core import paths
+from fashion.core.atomic import write_json
+from fashion.core.cli import stage_entry_point
+from fashion.core.dataset import (
     CLASS_NAMES,
     IMAGE_SIZE,
     TEST_IMAGES_FILE,
     TEST_LABELS_FILE,
     TRAIN_IMAGES_FILE,
     TRAIN_LABELS_FILE,
+    scale_pixels,
 )
-from fashion.idx import read_images_and_labels
-from fashion.params import load_params, parse_checksums, parse_normalize
-from fashion.split import count_per_class, stratified_split
-
-
-def scale_to_unit(images: np.ndarray) -> np.ndarray:
-    """Scale uint8 pixels 0..255 to float32 0..1, as the study did (divide by 255)."""
-    return images.astype(np.float32) / np.float32(255.0)
+from fashion.core.params import load_params, parse_checksums, parse_normalize
+from fashion.data.arrays import save_split, write_checksums
+from fashion.data.idx import read_images_and_labels
+from fashion.data.split import count_per_class, stratified_split
 
 
 @stage_entry_point("normalize")
@@ -49,7 +43,7 @@ def main(argv=None) -> str:
     }
     counts = {}
     for split, (images, labels) in splits.items():
-        save_split(paths.PROCESSED_DIR, split, scale_to_unit(images), labels)
+        save_split(paths.PROCESSED_DIR, split, scale_pixels(images), labels)
         counts[split] = {"total": len(labels), **count_per_class(labels, CLASS_NAMES)}
     write_checksums(paths.PROCESSED_DIR)
     for split, split_counts in counts.items():

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from fashion.dataset import (
+from fashion.core.dataset import (
     NUMBER_OF_CLASSES,
     TEST_IMAGES_FILE,
     TEST_LABELS_FILE,

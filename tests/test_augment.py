@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from fashion.augment import augment_batch, batch_seed, erase_batch, flip_batch, shift_batch
-from fashion.input_pipeline import evaluation_dataset, steps_per_epoch, training_dataset
-from fashion.specs import Augmentation
-from fashion.tensorflow_setup import tf
+from fashion.core.params import Augmentation
+from fashion.core.tensorflow_setup import tf
+from fashion.data.augment import augment_batch, batch_seed, erase_batch, flip_batch, shift_batch
+from fashion.data.input_pipeline import evaluation_dataset, steps_per_epoch, training_dataset
 
 EVERYTHING = Augmentation(shift_pixels=2, horizontal_flip=True, erase_probability=0.5, erase_max_fraction=0.4)
 

@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 
-from fashion.convolutional import build_convolutional_model
-from fashion.cost import forward_flops
-from fashion.models import build_dense_model
-from fashion.specs import ConvolutionalArchitecture
-from fashion.tensorflow_setup import keras
+from fashion.core.tensorflow_setup import keras
+from fashion.models.convolutional import ConvolutionalArchitecture, build_convolutional_model
+from fashion.models.cost import forward_flops
+from fashion.models.dense import build_dense_model
 
 TWO_BLOCKS = ((8,), (16, 16))  # conv 8 at 28x28, pool, conv 16 and conv 16 at 14x14
 
@@ -75,7 +74,7 @@ def test_dense_flops():
 
 
 def test_saved_convolutional_model_loads_in_safe_mode(tmp_path):
-    from fashion.models import load_trained_model
+    from fashion.models.saving import load_trained_model
 
     model = build_convolutional_model(ConvolutionalArchitecture(blocks=TWO_BLOCKS, residual=True), 28, 10)
     model.save(tmp_path / "model.keras")

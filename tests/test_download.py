@@ -8,9 +8,9 @@ import threading
 import pytest
 from synthetic import write_dataset
 
-from fashion.dataset import DATASET_FILES, TRAIN_LABELS_FILE
-from fashion.download import MirrorError, content_sha256, download_all, download_file, verify_content
-from fashion.errors import PipelineError
+from fashion.core.dataset import DATASET_FILES, TRAIN_LABELS_FILE
+from fashion.core.errors import PipelineError
+from fashion.data.download import MirrorError, content_sha256, download_all, download_file, verify_content
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 from synthetic import REPOSITORY_ROOT
 
-from fashion import params, paths
+from fashion.core import params, paths
 
 DVC_YAML = yaml.safe_load((REPOSITORY_ROOT / "dvc.yaml").read_text())
 STAGES = DVC_YAML["stages"]
@@ -43,13 +43,36 @@ def local_imports(module_path: Path) -> set[str]:
     return found
 
 
+def package_of(module: str) -> str:
+    """fashion/<package>/<module>.py -> fashion/<package>: the unit a stage depends on."""
+    return "/".join(module.split("/")[:2])
+
+
 @pytest.mark.parametrize("stage", list(STAGES))
-def test_every_imported_module_is_a_dependency(stage):
+def test_every_imported_package_is_a_dependency(stage):
     definition = stage_definition(stage)
     script = "stages/train.py" if stage == "train_lr_find" else f"stages/{stage}.py"
-    expected = {script, *local_imports(REPOSITORY_ROOT / script)}
-    declared = {dep for dep in definition["deps"] if dep.endswith(".py")}
-    assert declared == expected
+    imported = {package_of(module) for module in local_imports(REPOSITORY_ROOT / script)} - {"fashion/__init__.py"}
+    declared = {dep for dep in definition["deps"] if dep.startswith(("stages/", "fashion/"))}
+    assert declared == {script, *imported}
+
+
+# Each package may import only those before it: no module imports upward.
+PACKAGE_ORDER = ("core", "data", "models", "training", "evaluation", "serving")
+
+
+@pytest.mark.parametrize("package", PACKAGE_ORDER)
+def test_no_package_imports_a_later_one(package):
+    allowed = {f"fashion/{name}" for name in PACKAGE_ORDER[: PACKAGE_ORDER.index(package) + 1]}
+    for module in sorted((REPOSITORY_ROOT / "fashion" / package).glob("*.py")):
+        imported = {package_of(found) for found in local_imports(module)} - {"fashion/__init__.py"}
+        assert imported <= allowed, f"{module.relative_to(REPOSITORY_ROOT)} imports {sorted(imported - allowed)}"
+
+
+def test_every_package_is_in_the_order():
+    packages = {path.parent.name for path in (REPOSITORY_ROOT / "fashion").glob("*/__init__.py")}
+    assert packages == set(PACKAGE_ORDER)
+    assert not list((REPOSITORY_ROOT / "fashion").glob("[!_]*.py")), "a module outside the packages"
 
 
 def fields(params_class, prefix: str) -> set[str]:
@@ -128,9 +151,11 @@ def test_only_the_models_that_take_lr_finds_rate_depend_on_it():
     assert set(stage_definition("train")["deps"]) == set(stage_definition("train_lr_find")["deps"]) - {lr_find_output}
 
 
-def test_loading_a_model_does_not_make_training_depend_on_the_ensemble_code():
+def test_serving_and_evaluation_code_never_re_run_training():
     for stage in ("lr_find", "train", "train_lr_find"):
-        assert "fashion/ensemble.py" not in stage_definition(stage)["deps"], stage
+        assert "fashion/serving" not in stage_definition(stage)["deps"], stage
+    for stage in ("train", "train_lr_find"):
+        assert "fashion/evaluation" not in stage_definition(stage)["deps"], stage
 
 
 def test_small_outputs_are_tracked_by_git_not_the_cache():

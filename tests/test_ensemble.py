@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from fashion.ensemble import build_ensemble
-from fashion.models import build_dense_model, load_trained_model
-from fashion.tensorflow_setup import keras
+from fashion.core.tensorflow_setup import keras
+from fashion.models.dense import build_dense_model
+from fashion.models.ensemble import build_ensemble
+from fashion.models.saving import load_trained_model
 
 
 def constant_model(probabilities, name):

@@ -12,13 +12,13 @@ import pytest
 import yaml
 from synthetic import REPOSITORY_ROOT, write_params
 
-from fashion import paths
-from fashion.arrays import load_split
-from fashion.distribute import is_chief, make_strategy, resolve_strategy_name
-from fashion.errors import PipelineError
-from fashion.export import saved_model_predict, tflite_predict
-from fashion.models import load_trained_model
-from fashion.tensorflow_setup import tf
+from fashion.core import paths
+from fashion.core.errors import PipelineError
+from fashion.core.tensorflow_setup import tf
+from fashion.data.arrays import load_split
+from fashion.models.saving import load_trained_model
+from fashion.serving.export import saved_model_predict, tflite_predict
+from fashion.training.distribute import is_chief, make_strategy, resolve_strategy_name
 from stages import export, train
 
 
@@ -108,13 +108,14 @@ def test_the_readmes_gpu_command_trains_a_sweeping_model_on_a_cpu(processed_proj
 MIRRORED_TRAINING = textwrap.dedent(
     """
     import json, sys
-    from fashion.tensorflow_setup import tf, make_deterministic
+    from fashion.core.tensorflow_setup import tf, make_deterministic
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     from synthetic import make_images
-    from fashion.distribute import make_strategy, steps_per_execution
-    from fashion.models import build_dense_model, compile_classifier
-    from fashion.training import fit
+    from fashion.training.distribute import make_strategy, steps_per_execution
+    from fashion.models.dense import build_dense_model
+    from fashion.training.optimization import compile_classifier
+    from fashion.training.fit import fit
 
     make_deterministic(0)
     images, labels = make_images(per_class=40, seed=0)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from synthetic import idx_bytes, write_idx_gz
 
-from fashion.errors import PipelineError
-from fashion.idx import parse_idx, read_idx, read_images_and_labels
+from fashion.core.errors import PipelineError
+from fashion.data.idx import parse_idx, read_idx, read_images_and_labels
 
 
 def test_round_trip_of_images_and_labels(tmp_path):

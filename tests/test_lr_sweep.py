@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from fashion.errors import PipelineError
-from fashion.lr_sweep import smooth, suggest_learning_rate, sweep_learning_rate
+from fashion.core.errors import PipelineError
+from fashion.training.lr_find import smooth, suggest_learning_rate, sweep_learning_rate
 
 
 def test_schedule_matches_the_study():
@@ -48,13 +48,12 @@ def test_a_sweep_without_finite_losses_is_an_error():
 def test_fast_sweep_ramps_the_rate_over_one_epoch_and_suggests_from_validation_loss():
     from synthetic import make_images
 
-    from fashion.fast_sweep import run_fast_sweep
-    from fashion.input_pipeline import steps_per_epoch, training_dataset
-    from fashion.models import build_dense_model
-    from fashion.params import SweepParams
-    from fashion.recipe import one_hot
-    from fashion.specs import Augmentation
-    from fashion.tensorflow_setup import make_deterministic
+    from fashion.core.params import Augmentation, SweepParams
+    from fashion.core.tensorflow_setup import make_deterministic
+    from fashion.data.input_pipeline import one_hot, steps_per_epoch, training_dataset
+    from fashion.models.dense import build_dense_model
+    from fashion.training.lr_ramp import run_fast_sweep
+    from fashion.training.optimization import make_loss, make_optimizer
 
     images, labels = make_images(per_class=40, seed=0)
     images = images.astype(np.float32) / 255
@@ -64,11 +63,16 @@ def test_fast_sweep_ramps_the_rate_over_one_epoch_and_suggests_from_validation_l
     )  # fmt: skip
     steps = steps_per_epoch(len(images), 16)
 
-    def sweep():
+    models = []
+
+    def sweep(optimizer="adam"):
         make_deterministic(1)
         batches = training_dataset(images, one_hot(labels), 16, 1, Augmentation())
-        model = build_dense_model((16,), "relu", "unit", 28, 10)
-        return run_fast_sweep(model, 0.0, batches, steps, images, one_hot(labels), settings)
+        models.append(build_dense_model((16,), "relu", "unit", 28, 10))
+        return run_fast_sweep(
+            models[-1], make_loss(True), lambda schedule: make_optimizer(optimizer, schedule, weight_decay=0.05),
+            batches, steps, images, one_hot(labels), settings,
+        )  # fmt: skip
 
     rows, suggestion = sweep()
     recorded_steps = [row[0] for row in rows]
@@ -82,3 +86,5 @@ def test_fast_sweep_ramps_the_rate_over_one_epoch_and_suggests_from_validation_l
     assert suggestion["minimum_loss_learning_rate"] == pytest.approx(rates[best])
     assert suggestion["suggested_learning_rate"] == pytest.approx(rates[best] / 4.0)
     assert sweep() == (rows, suggestion)  # deterministic under the seed
+    adamw_rows, _ = sweep("adamw")  # the sweep drives the entry's own optimizer, not always Adam
+    assert type(models[-1].optimizer).__name__ == "AdamW" and adamw_rows != rows

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 from synthetic import REPOSITORY_ROOT
 
-from fashion.models import build_dense_model, compile_classifier
-from fashion.params import load_params, parse_model
-from fashion.tensorflow_setup import keras
+from fashion.core.params import load_params, parse_model
+from fashion.core.tensorflow_setup import keras
+from fashion.models.dense import build_dense_model
+from fashion.training.optimization import compile_classifier
 
 
 def dense_parameters(layer_sizes):
@@ -39,9 +40,9 @@ def test_raw_scaling_feeds_the_first_layer_0_to_255():
 
 def test_the_default_models_reproduce_the_study():
     raw = load_params(REPOSITORY_ROOT / "params.yaml")
-    assert parse_model(raw, "model_1").hidden_units == (4, 4)
-    assert parse_model(raw, "model_1_raw").input_scaling == "raw"
-    assert parse_model(raw, "model_2").hidden_units == (4, 4, 4)
+    assert parse_model(raw, "model_1").network["hidden_units"] == (4, 4)
+    assert parse_model(raw, "model_1_raw").network["input_scaling"] == "raw"
+    assert parse_model(raw, "model_2").network["hidden_units"] == (4, 4, 4)
     assert parse_model(raw, "model_4").learning_rate is None  # Taken from lr_find.
 
 
@@ -55,8 +56,8 @@ def test_compiled_loss_takes_probabilities_not_logits():
 def test_many_steps_per_execution_give_bit_identical_training():
     from synthetic import make_images
 
-    from fashion.tensorflow_setup import make_deterministic
-    from fashion.training import fit
+    from fashion.core.tensorflow_setup import make_deterministic
+    from fashion.training.fit import fit
 
     images, labels = make_images(per_class=30, seed=0)
     images = images.astype(np.float32) / 255.0
@@ -70,7 +71,7 @@ def test_many_steps_per_execution_give_bit_identical_training():
 
 
 def test_keep_best_weights_restores_the_best_epoch_and_stops_after_patience():
-    from fashion.training import KeepBestWeights
+    from fashion.training.fit import KeepBestWeights
 
     model = build_dense_model((2,), "relu", "unit", image_size=28, classes=10)
     keeper = KeepBestWeights(patience=2)

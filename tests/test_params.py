@@ -6,7 +6,7 @@ import pytest
 import yaml
 from synthetic import write_params
 
-from fashion.params import parse_ensembles
+from fashion.core.params import parse_ensembles
 from stages import download, evaluate, lr_find, normalize, train
 
 OUTPUT_DIRECTORIES = ("data", "models", "metrics", "plots")

@@ -19,23 +19,24 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import REPOSITORY_ROOT, write_params
 
-from fashion.params import (
+from fashion.core.params import (
     ACTIVATIONS,
     ARCHITECTURES,
     EXPORT_BEST,
+    GLOBAL_POOLINGS,
     INPUT_SCALINGS,
     LEARNING_RATE_FROM_LR_FIND,
     LEARNING_RATE_FROM_OWN_SWEEP,
     MIRROR_SCHEMES,
     MODEL_KEYS_BY_NAME,
     OPTIMIZERS,
+    POOLINGS,
     PRECISIONS,
     REQUIRED,
     SCHEDULES,
     STRATEGIES,
     STUDY_OPTIMIZERS,
 )
-from fashion.specs import GLOBAL_POOLINGS, POOLINGS
 from stages import download, ensemble, evaluate, export, lr_find, normalize, train
 
 PARAMS = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())

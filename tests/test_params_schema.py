@@ -1,6 +1,6 @@
 """Property-based: every key of a model entry does what it says, or the entry is rejected.
 
-The test walks `fashion.params.MODEL_KEYS`, the one declaration of every key
+The test walks `fashion.core.params.MODEL_KEYS`, the one declaration of every key
 a model entry may have, so a new key is covered without editing this file.
 For each key, Hypothesis draws a valid value other than the base entry's,
 and the real train stage trains both on tiny synthetic data. Either the
@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import write_params
 
-from fashion import paths
-from fashion.params import MODEL_KEYS, PRECISION_AUTO, REQUIRED, Key, model_keys
+from fashion.core import paths
+from fashion.core.params import MODEL_KEYS, PRECISION_AUTO, REQUIRED, Key, model_keys
 from stages import train
 
 # Base entries chosen so that every optional mechanism is on and observable:
@@ -109,7 +109,7 @@ def train_and_observe(project, entry: dict) -> dict | str:
     write_params(project, params)
     if train.main(["--model", "walked"]) != 0:
         return "rejected"
-    from fashion.models import load_trained_model
+    from fashion.models.saving import load_trained_model
 
     return {
         "weights": load_trained_model(paths.model_file("walked")).get_weights(),

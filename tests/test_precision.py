@@ -2,7 +2,7 @@
 
 import pytest
 
-from fashion.precision import cpu_has_native_bfloat16, resolve_precision
+from fashion.training.precision import cpu_has_native_bfloat16, resolve_precision
 
 BFLOAT16_CPU = "flags : fpu sse avx2 avx512f avx512_bf16 amx_tile\n"
 PLAIN_CPU = "flags : fpu sse avx2 avx512f\n"

@@ -9,11 +9,12 @@ from PIL import Image
 from synthetic import idx_bytes, make_images
 
 import predict
-from fashion.errors import PipelineError
-from fashion.images import load_picture, to_fashion_mnist
-from fashion.models import build_dense_model, compile_classifier
-from fashion.predict import load_inputs, top_classes
-from fashion.tensorflow_setup import make_deterministic
+from fashion.core.errors import PipelineError
+from fashion.core.tensorflow_setup import make_deterministic
+from fashion.data.images import load_picture, to_fashion_mnist
+from fashion.models.dense import build_dense_model
+from fashion.serving.predict import load_inputs, top_classes
+from fashion.training.optimization import compile_classifier
 
 
 def garment_on_white(width=60, height=90) -> np.ndarray:

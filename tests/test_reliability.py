@@ -17,13 +17,13 @@ import yaml
 from faults import can_mount, faulty_mirror, tmpfs, wait_for
 from synthetic import REPOSITORY_ROOT, write_dataset, write_params
 
-from fashion import paths
-from fashion.arrays import load_split, split_files, write_checksums
-from fashion.atomic import atomic_path, write_json
-from fashion.dataset import DATASET_FILES, TRAIN_LABELS_FILE
-from fashion.download import download_all, download_file
-from fashion.errors import PipelineError
-from fashion.models import load_trained_model
+from fashion.core import paths
+from fashion.core.atomic import atomic_path, write_json
+from fashion.core.dataset import DATASET_FILES, TRAIN_LABELS_FILE
+from fashion.core.errors import PipelineError
+from fashion.data.arrays import load_split, split_files, write_checksums
+from fashion.data.download import download_all, download_file
+from fashion.models.saving import load_trained_model
 from stages import normalize, train
 
 # Mirrors that misbehave.
@@ -229,7 +229,7 @@ def test_arrays_that_need_pickle_are_refused(processed_project):
 
 
 def test_models_with_arbitrary_code_are_refused(project):
-    from fashion.tensorflow_setup import keras
+    from fashion.core.tensorflow_setup import keras
 
     inputs = keras.Input(shape=(28, 28))
     outputs = keras.layers.Lambda(lambda images: images * 2)(inputs)

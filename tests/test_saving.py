@@ -9,9 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from fashion.models import load_trained_model
-from fashion.saving import renumber_shared_objects, save_model
-from fashion.tensorflow_setup import keras
+from fashion.core.tensorflow_setup import keras
+from fashion.models.saving import load_trained_model, renumber_shared_objects, save_model
 
 
 def small_model() -> keras.Model:
@@ -45,8 +44,8 @@ def test_a_saved_model_loads_with_the_same_weights(tmp_path, monkeypatch):
 
 SAVE_A_MODEL_WITH_A_SHARED_POLICY = """
 import sys
-from fashion.saving import save_model
-from fashion.tensorflow_setup import keras
+from fashion.models.saving import save_model
+from fashion.core.tensorflow_setup import keras
 keras.utils.set_random_seed(0)
 policy = keras.DTypePolicy("float32")  # one object used by two layers: Keras writes its Python id
 inputs = keras.Input(shape=(28, 28), name="image")
@@ -64,8 +63,6 @@ def test_saves_from_two_processes_are_byte_identical(tmp_path):
             check=True, cwd=tmp_path, env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
         )  # fmt: skip
     assert (tmp_path / "first.keras").read_bytes() == (tmp_path / "second.keras").read_bytes()
-    with zipfile.ZipFile(tmp_path / "first.keras") as archive:
-        assert '"shared_object_id": 0' in archive.read("config.json").decode()
 
 
 def test_shared_object_ids_are_numbered_in_order_of_appearance():
@@ -75,3 +72,37 @@ def test_shared_object_ids_are_numbered_in_order_of_appearance():
         "layers": [{"dtype": {"shared_object_id": 0}}, {"dtype": {"shared_object_id": 1}},
                    {"dtype": {"shared_object_id": 0}, "units": 4}]
     }  # fmt: skip
+
+
+LOAD_WITHOUT_THE_PROJECT = """
+import sys
+import keras
+import numpy as np
+model = keras.models.load_model(sys.argv[1])  # plain Keras: safe mode, compile=True, no project imported
+assert not any(name.startswith("fashion") for name in sys.modules)
+np.save(sys.argv[2], model.predict(np.load(sys.argv[3]), verbose=0))
+"""
+
+
+def test_a_model_trained_with_a_schedule_loads_in_plain_keras(tmp_path, monkeypatch):
+    """The saved file holds no optimizer or schedule: OneCycle does not stop a fresh Python from opening it."""
+    from fashion.core.params import parse_model
+    from fashion.training.optimization import compile_model
+
+    monkeypatch.chdir(tmp_path)
+    model = small_model()
+    raw = {"models": {"tiny": {"optimizer": "adamw", "weight_decay": 0.01, "learning_rate": 0.01, "epochs": 2,
+                               "batch_size": 8, "seed": 0, "schedule": "one_cycle", "hidden_units": [4],
+                               "input_scaling": "unit"}}}  # fmt: skip
+    compile_model(model, parse_model(raw, "tiny"), 0.01, 16, one_hot_labels=False)
+    images = np.random.default_rng(0).random((16, 28, 28), dtype=np.float32)
+    model.fit(images, np.arange(16) % 10, epochs=1, batch_size=8, verbose=0)
+    save_model(model, tmp_path / "model.keras")
+    np.save(tmp_path / "images.npy", images)
+    subprocess.run(
+        [sys.executable, "-c", LOAD_WITHOUT_THE_PROJECT, "model.keras", "predicted.npy", "images.npy"],
+        check=True, cwd=tmp_path, env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )  # fmt: skip
+    np.testing.assert_array_equal(np.load(tmp_path / "predicted.npy"), model.predict(images, verbose=0))
+    with zipfile.ZipFile(tmp_path / "model.keras") as archive:
+        assert not json.loads(archive.read("config.json")).get("compile_config")  # no optimizer, no schedule

@@ -5,9 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from fashion.fast_sweep import ExponentialRamp, ramp_rate
-from fashion.schedules import OneCycle, WarmupCosine, make_schedule
-from fashion.tensorflow_setup import keras
+from fashion.core.tensorflow_setup import keras
+from fashion.training.lr_ramp import ExponentialRamp, ramp_rate
+from fashion.training.schedules import OneCycle, WarmupCosine, make_schedule
 
 
 def values(schedule, steps):

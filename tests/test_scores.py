@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fashion.scores import confusion_matrix, cross_entropy, per_class_scores, summarize
+from fashion.evaluation.scores import confusion_matrix, cross_entropy, per_class_scores, summarize
 
 
 def test_confusion_matrix_counts_actual_by_predicted():

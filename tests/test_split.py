@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from fashion.errors import PipelineError
-from fashion.split import count_per_class, stratified_split
+from fashion.core.errors import PipelineError
+from fashion.data.split import count_per_class, stratified_split
 
 
 def test_split_is_stratified_disjoint_and_complete():

@@ -7,8 +7,8 @@ import pytest
 import yaml
 from synthetic import write_params
 
-from fashion import paths
-from fashion.arrays import load_split
+from fashion.core import paths
+from fashion.data.arrays import load_split
 from stages import ensemble, evaluate, lr_find, normalize, train
 
 
@@ -93,7 +93,7 @@ def test_the_best_validation_epoch_is_the_one_kept(processed_project):
     live = read_json(paths.live_dir("cnn") / "metrics.json")
     assert live["eval"]["accuracy"] == max(validation) and live["step"] == metrics["kept_epoch"] - 1
 
-    from fashion.models import load_trained_model
+    from fashion.models.saving import load_trained_model
 
     images, labels = load_split(paths.PROCESSED_DIR, "validation")
     predicted = load_trained_model(paths.model_file("cnn")).predict(images, verbose=0).argmax(axis=1)
@@ -114,7 +114,7 @@ def test_early_stopping_without_restore_keeps_the_last_epoch(processed_project):
     assert metrics["kept_epoch"] == metrics["epochs_run"]  # and kept the last epoch, not the best
     assert metrics["validation_accuracy"] == float(history[-1].split(",")[4])
 
-    from fashion.models import load_trained_model
+    from fashion.models.saving import load_trained_model
 
     images, labels = load_split(paths.PROCESSED_DIR, "validation")
     predicted = load_trained_model(paths.model_file("model_1")).predict(images, verbose=0).argmax(axis=1)

@@ -1,0 +1,679 @@
+"""Read `params.yaml` once and validate it into typed, frozen objects.
+
+Every stage calls `load_params`, which checks the whole file, and then the
+`parse_*` function of each section it uses. Any problem -- a missing or unknown key, a wrong type, a value
+out of range -- raises `PipelineError` with one sentence that names the key
+and what is allowed, before the stage writes anything. Unknown keys are
+rejected because `dvc exp run -S` silently adds a misspelled key and would
+otherwise train with the default.
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from fashion.core.dataset import DATASET_FILES
+from fashion.core.errors import PipelineError
+
+SECTIONS = (
+    "download", "normalize", "lr_find", "models", "lr_find_models", "ensembles", "distribute", "evaluate", "export",
+)  # fmt: skip
+STRATEGIES = ("one_device", "mirrored", "multi_worker")
+EXPORT_BEST = "best"
+MIRROR_SCHEMES = ("https://", "http://", "file://")
+ACTIVATIONS = ("relu", "gelu", "tanh", "sigmoid", "elu", "selu", "swish")
+OPTIMIZERS = ("adam", "adamw", "sgd", "rmsprop")
+STUDY_OPTIMIZERS = ("adam", "sgd", "rmsprop")
+INPUT_SCALINGS = ("unit", "raw")
+ARCHITECTURES = ("dense", "convolutional")
+SCHEDULES = ("constant", "cosine", "one_cycle")
+PRECISION_AUTO = "auto"
+PRECISIONS = (PRECISION_AUTO, "float32", "mixed_bfloat16", "mixed_float16")
+LEARNING_RATE_FROM_LR_FIND = "lr_find"
+LEARNING_RATE_FROM_OWN_SWEEP = "sweep"
+POOLINGS = ("max", "average")
+GLOBAL_POOLINGS = ("average", "max", "flatten")
+MODEL_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class DownloadParams:
+    mirrors: tuple[str, ...]
+    sha256: dict[str, str]
+    timeout_seconds: float
+    attempts_per_mirror: int
+
+
+@dataclass(frozen=True)
+class NormalizeParams:
+    validation_fraction: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class LrFindParams:
+    hidden_units: tuple[int, ...]
+    activation: str
+    optimizer: str
+    start_learning_rate: float
+    epochs_per_decade: float
+    epochs: int
+    batch_size: int
+    seed: int
+    smoothing: float
+    suggestion_divisor: float
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """What to do to each training image (built by `fashion.data.augment`); all off by default.
+
+    `shift_pixels`: move the image by up to this many pixels in each direction,
+    filling with zeros (the same as padding and cropping back to 28 x 28).
+    `horizontal_flip`: mirror half of the images left to right.
+    `erase_probability`, `erase_max_fraction`: with this probability, blank a
+    random rectangle of up to this fraction of each side (random erasing).
+    """
+
+    shift_pixels: int = 0
+    horizontal_flip: bool = False
+    erase_probability: float = 0.0
+    erase_max_fraction: float = 0.5
+
+    @property
+    def enabled(self) -> bool:
+        return self.shift_pixels > 0 or self.horizontal_flip or self.erase_probability > 0.0
+
+
+@dataclass(frozen=True)
+class SweepParams:
+    """A model's own fast learning-rate sweep (`learning_rate: sweep`); see `fashion.training.lr_ramp`."""
+
+    start_learning_rate: float
+    end_learning_rate: float
+    epochs: int
+    evaluate_every_steps: int
+    validation_images: int
+    smoothing: float
+    suggestion_divisor: float
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """One entry of `models:` or `lr_find_models:`, validated against `MODEL_KEYS`.
+
+    `network` holds the keys of the entry's architecture (hidden_units for a
+    dense entry, blocks for a convolutional one...), which only its builder
+    reads; the other fields are how it trains. Keys with a default in
+    `MODEL_KEYS` are optional.
+    """
+
+    name: str
+    architecture: str
+    network: dict  # the architecture's own keys (`Key.architectures`), for its builder in `fashion.models.registry`
+    optimizer: str
+    learning_rate: float | None  # None: see learning_rate_source.
+    learning_rate_source: str  # "params", "lr_find" (an entry of lr_find_models) or "sweep" (the model's own).
+    epochs: int
+    batch_size: int
+    seed: int
+    weight_decay: float = 0.0
+    momentum: float = 0.0
+    schedule: str = "constant"
+    warmup_epochs: int = 0
+    label_smoothing: float = 0.0
+    early_stopping_patience: int = 0  # 0: never stop early
+    restore_best_epoch: bool = False  # keep the weights of the best validation epoch
+    augmentation: Augmentation = field(default_factory=Augmentation)
+    precision: str = "float32"  # or auto, resolved for the machine by `fashion.training.precision`
+    sweep: SweepParams | None = None  # the sweep's settings, with learning_rate: sweep
+
+
+@dataclass(frozen=True)
+class EnsembleParams:
+    name: str
+    members: tuple[str, ...]
+    flip_test_time_augmentation: bool
+
+
+@dataclass(frozen=True)
+class EvaluateParams:
+    grid_rows: int
+    grid_columns: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class DistributeParams:
+    strategy: str
+
+
+@dataclass(frozen=True)
+class ExportParams:
+    model: str  # A model name, or "best": the highest validation accuracy.
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key given twice in one mapping is an error.
+
+    Plain YAML keeps the last of two equal keys without a word, so a second
+    `epochs:` in an entry (or a second entry of the same name) would silently
+    win over the first.
+    """
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise PipelineError(
+                    f"params.yaml: the key '{key}' appears twice in one mapping (lines {seen[key]} and {line}); "
+                    "keep one."
+                )
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_params(path: Path) -> dict:
+    """Read the YAML params file and check all of it (`check_params`), before any stage does any work."""
+    try:
+        text = Path(path).read_text()
+    except OSError as error:
+        raise PipelineError(f"Cannot read {path}: {error.strerror}. Run the stage from the repository root.") from error
+    try:
+        raw = yaml.load(text, Loader=_UniqueKeyLoader)
+    except yaml.YAMLError as error:
+        raise PipelineError(f"{path} is not valid YAML: {error}. Fix the syntax.") from error
+    check_params(_mapping(raw, str(path)))
+    return raw
+
+
+def check_params(raw: dict) -> None:
+    """Validate every section and the rules between sections.
+
+    Every stage runs this first, so a bad value anywhere stops `dvc repro`
+    before its first stage rather than after hours of the stages before the
+    one that reads it.
+    """
+    unknown = sorted(set(raw) - set(SECTIONS))
+    if unknown:
+        raise PipelineError(f"params.yaml: unknown section '{unknown[0]}'; allowed sections are {', '.join(SECTIONS)}.")
+    parse_download(raw)
+    parse_normalize(raw)
+    parse_lr_find(raw)
+    models = parse_models(raw)
+    parse_ensembles(raw)
+    strategy = parse_distribute(raw).strategy
+    parse_evaluate(raw)
+    parse_export(raw)
+    swept = [model.name for model in models.values() if model.learning_rate_source == LEARNING_RATE_FROM_OWN_SWEEP]
+    if swept and strategy == "multi_worker":
+        raise PipelineError(
+            f"params.yaml: models.{swept[0]}.learning_rate is sweep, which runs on one machine; with "
+            "distribute.strategy: multi_worker give it a number (the rate its last sweep suggested)."
+        )
+
+
+def parse_download(raw: dict) -> DownloadParams:
+    section = _section(raw, "download", ("mirrors", "sha256", "timeout_seconds", "attempts_per_mirror"))
+    mirrors = section["mirrors"]
+    if not isinstance(mirrors, list) or not mirrors:
+        raise _invalid("download.mirrors", "a non-empty list of URLs", mirrors)
+    for index, mirror in enumerate(mirrors):
+        if not isinstance(mirror, str) or not mirror.startswith(MIRROR_SCHEMES):
+            raise _invalid(
+                f"download.mirrors[{index}]",
+                f"a URL starting with {', '.join(MIRROR_SCHEMES)}",
+                mirror,
+            )
+    return DownloadParams(
+        mirrors=tuple(mirrors),
+        sha256=parse_checksums(raw),
+        timeout_seconds=_number(section["timeout_seconds"], "download.timeout_seconds", 0.1),
+        attempts_per_mirror=_integer(section["attempts_per_mirror"], "download.attempts_per_mirror", 1, maximum=10),
+    )
+
+
+def parse_checksums(raw: dict) -> dict[str, str]:
+    """Only `download.sha256`: the pinned content hash of each dataset file."""
+    section = _mapping(raw.get("download"), "download")
+    checksums = _section(section, "sha256", DATASET_FILES, prefix="download.sha256")
+    for file_name, digest in checksums.items():
+        if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise _invalid(f"download.sha256.{file_name}", "64 lowercase hex digits", digest)
+    return dict(checksums)
+
+
+def parse_normalize(raw: dict) -> NormalizeParams:
+    section = _section(raw, "normalize", ("validation_fraction", "seed"))
+    fraction = _number(section["validation_fraction"], "normalize.validation_fraction", 0.0)
+    if not 0.0 < fraction < 1.0:
+        raise _invalid("normalize.validation_fraction", "a number strictly between 0 and 1", fraction)
+    return NormalizeParams(
+        validation_fraction=fraction,
+        seed=_integer(section["seed"], "normalize.seed", 0),
+    )
+
+
+def parse_lr_find(raw: dict) -> LrFindParams:
+    keys = (
+        "hidden_units", "activation", "optimizer", "start_learning_rate", "epochs_per_decade", "epochs",
+        "batch_size", "seed", "smoothing", "suggestion_divisor",
+    )  # fmt: skip
+    section = _section(raw, "lr_find", keys)
+    smoothing = _number(section["smoothing"], "lr_find.smoothing", 0.0)
+    if smoothing >= 1.0:
+        raise _invalid("lr_find.smoothing", "a number in [0, 1)", smoothing)
+    return LrFindParams(
+        hidden_units=_units(section["hidden_units"], "lr_find.hidden_units"),
+        activation=_choice(section["activation"], "lr_find.activation", ACTIVATIONS),
+        optimizer=_choice(section["optimizer"], "lr_find.optimizer", STUDY_OPTIMIZERS),
+        start_learning_rate=_number(section["start_learning_rate"], "lr_find.start_learning_rate", 1e-12),
+        epochs_per_decade=_number(section["epochs_per_decade"], "lr_find.epochs_per_decade", 1e-6),
+        epochs=_integer(section["epochs"], "lr_find.epochs", 2),
+        batch_size=_integer(section["batch_size"], "lr_find.batch_size", 1),
+        seed=_integer(section["seed"], "lr_find.seed", 0),
+        smoothing=smoothing,
+        suggestion_divisor=_number(section["suggestion_divisor"], "lr_find.suggestion_divisor", 1.0),
+    )
+
+
+def parse_models(raw: dict) -> dict[str, ModelParams]:
+    """Validate `models:` and `lr_find_models:` together; the result keeps their order, `models:` first."""
+    if "models" not in raw:
+        raise PipelineError("params.yaml: missing section 'models'; add at least one model entry.")
+    models = _mapping(raw["models"], "models")
+    suggested = _mapping(raw.get("lr_find_models") or {}, "lr_find_models")
+    if not models and not suggested:
+        raise PipelineError("params.yaml: 'models' is empty; add at least one model entry.")
+    for name in suggested:
+        if name in models:
+            raise _invalid(f"lr_find_models.{name}", "a name that no entry of models: uses", name)
+    return {name: parse_model(raw, name) for name in (*models, *suggested)}
+
+
+def model_names(raw: dict) -> tuple[str, ...]:
+    """Every model's name, from `models:` and `lr_find_models:` (as `parse_models` orders them)."""
+    models = _mapping(raw.get("models"), "models")
+    return (*models, *_mapping(raw.get("lr_find_models") or {}, "lr_find_models"))
+
+
+REQUIRED = object()  # the default of a key that every entry must give
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a model entry, declared once: how to check it, its default and what it means.
+
+    `kind` names the checker (see `_check_key`); `minimum`/`maximum` bound
+    numbers; `choices` lists the allowed strings; `architectures` says which
+    entries may have the key. A dotted name ("augmentation.shift_pixels") is a
+    key of a nested mapping.
+    """
+
+    name: str
+    kind: str
+    help: str
+    default: object = REQUIRED
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    architectures: tuple[str, ...] = ()  # empty: a training key every entry may have
+
+
+CONVOLUTIONAL = ("convolutional",)
+DENSE = ("dense",)
+MODEL_KEYS = (
+    Key("architecture", "choice", "which builder makes the network", "dense", choices=ARCHITECTURES),
+    Key("hidden_units", "units", "units of each hidden Dense layer", architectures=DENSE),
+    Key("input_scaling", "choice", "unit: pixels in [0, 1]; raw: the original 0-255", choices=INPUT_SCALINGS,
+        architectures=DENSE),
+    Key("activation", "choice", "activation of every hidden layer", "relu", choices=ACTIVATIONS,
+        architectures=ARCHITECTURES),
+    Key("blocks", "blocks", "filters of each convolution, block by block", architectures=CONVOLUTIONAL),
+    Key("kernel_size", "integer", "side of each convolution's kernel", 3, 1, 7, architectures=CONVOLUTIONAL),
+    Key("batch_normalization", "boolean", "normalize after each convolution", True, architectures=CONVOLUTIONAL),
+    Key("residual", "boolean", "add a shortcut around each block", False, architectures=CONVOLUTIONAL),
+    Key("pooling", "choice", "2x2 pooling between blocks", "max", choices=POOLINGS, architectures=CONVOLUTIONAL),
+    Key("block_dropout", "fraction", "dropout after each block", 0.0, 0.0, 0.9, architectures=CONVOLUTIONAL),
+    Key("global_pooling", "choice", "how the last feature map becomes a vector", "average",
+        choices=GLOBAL_POOLINGS, architectures=CONVOLUTIONAL),
+    Key("dense_units", "optional_units", "units of each hidden Dense layer of the head", (),
+        architectures=CONVOLUTIONAL),
+    Key("head_dropout", "fraction", "dropout before each Dense layer of the head", 0.0, 0.0, 0.9,
+        architectures=CONVOLUTIONAL),
+    Key("precision", "choice", "auto: bfloat16 on CPUs with native bfloat16, float16 on NVIDIA GPUs, else float32",
+        PRECISION_AUTO, choices=PRECISIONS, architectures=CONVOLUTIONAL),
+    Key("optimizer", "choice", "the Keras optimizer", choices=OPTIMIZERS),
+    Key("learning_rate", "learning_rate", "a number, or sweep: this entry's own fast sweep (see sweep)"),
+    Key("epochs", "integer", "passes over the training split", minimum=1),
+    Key("batch_size", "integer", "images per training step", minimum=1),
+    Key("seed", "integer", "seeds weights, shuffling and augmentation", minimum=0),
+    Key("weight_decay", "number", "decoupled weight decay (adamw only)", 0.0, 0.0),
+    Key("momentum", "fraction", "momentum (sgd only)", 0.0, 0.0, 0.99),
+    Key("schedule", "choice", "learning-rate schedule over the training steps", "constant", choices=SCHEDULES),
+    Key("warmup_epochs", "integer", "linear warm-up before the cosine decay (cosine only)", 0, 0),
+    Key("label_smoothing", "fraction", "weight moved from the true class to all classes", 0.0, 0.0, 0.99),
+    Key("early_stopping_patience", "integer", "stop after this many epochs without a better validation accuracy"
+        " (0: never)", 0, 0),
+    Key("restore_best_epoch", "boolean", "save the weights of the best validation epoch, not the last", False),
+    Key("augmentation.shift_pixels", "integer", "random shift of up to this many pixels", 0, 0, 8),
+    Key("augmentation.horizontal_flip", "boolean", "mirror half of the images", False),
+    Key("augmentation.erase_probability", "fraction", "chance of blanking a random rectangle", 0.0, 0.0, 1.0),
+    Key("augmentation.erase_max_fraction", "fraction", "largest erased side, as a fraction of the image's",
+        0.5, 0.01, 1.0),
+    Key("sweep.start_learning_rate", "number", "the ramp's first rate", 1.0e-5, 1e-12),
+    Key("sweep.end_learning_rate", "number", "the ramp's last rate", 1.0, 1e-12),
+    Key("sweep.epochs", "integer", "epochs the ramp lasts", 1, 1, 5),
+    Key("sweep.evaluate_every_steps", "integer", "training steps between two validation losses", 8, 1),
+    Key("sweep.validation_images", "integer", "validation images each loss is measured on", 1000, 1),
+    Key("sweep.smoothing", "fraction", "exponential smoothing of the losses before their minimum", 0.6, 0.0, 0.99),
+    Key("sweep.suggestion_divisor", "number", "the suggestion is the minimum-loss rate divided by this", 4.0, 1.0),
+)  # fmt: skip
+MODEL_KEYS_BY_NAME = {key.name: key for key in MODEL_KEYS}
+# Keys that only some architectures take but that the training code reads, not the builder.
+TRAINING_KEYS_OF_SOME_ARCHITECTURES = ("precision",)
+NESTED_SECTIONS = ("augmentation", "sweep")
+
+
+def known_architectures() -> tuple[str, ...]:
+    """Every architecture some key of `MODEL_KEYS` belongs to: declaring its keys declares it."""
+    return tuple(dict.fromkeys(name for key in MODEL_KEYS for name in key.architectures))
+
+
+def model_keys(architecture: str) -> tuple[Key, ...]:
+    """The keys an entry of this architecture may have: every training key and the architecture's own."""
+    return tuple(key for key in MODEL_KEYS if not key.architectures or architecture in key.architectures)
+
+
+def model_entry_location(raw: dict, name: str) -> str:
+    """`models` or `lr_find_models`: the section holding the entry called `name`."""
+    for section in ("models", "lr_find_models"):
+        if name in _mapping(raw.get(section) or {}, section):
+            return section
+    known = ", ".join(str(model) for model in model_names(raw)) or "none"
+    raise PipelineError(f"params.yaml: no model named '{name}' under 'models' or 'lr_find_models' (known: {known}).")
+
+
+def parse_model(raw: dict, name: str) -> ModelParams:
+    """Validate one entry of `models:` or `lr_find_models:` against `MODEL_KEYS` and the rules between keys."""
+    section = model_entry_location(raw, name)
+    where = f"{section}.{name}"
+    if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
+        raise _invalid(where, "a name of letters, digits and underscores", name)
+    entry = _mapping(raw[section][name], where)
+    architecture = _choice(entry.get("architecture", "dense"), f"{where}.architecture", known_architectures())
+    from_lr_find = section == "lr_find_models"
+    if from_lr_find and "learning_rate" in entry:
+        raise PipelineError(
+            f"params.yaml: {where}.learning_rate is set, but entries of lr_find_models train at the rate the "
+            "lr_find stage suggests; remove the key, or move the entry to models:."
+        )
+    allowed = [key for key in model_keys(architecture) if not (from_lr_find and key.name == "learning_rate")]
+    given = _flatten_entry(entry, where, allowed)
+    values = {}
+    for key in allowed:
+        if key.name in given:
+            values[key.name] = _check_key(key, given[key.name], f"{where}.{key.name}")
+        elif key.default is REQUIRED:
+            raise PipelineError(f"params.yaml: missing key '{where}.{key.name}' ({key.help}).")
+        else:
+            values[key.name] = key.default
+    if from_lr_find:
+        values["learning_rate"] = LEARNING_RATE_FROM_LR_FIND
+    _check_combinations(values, given, where, architecture)
+    return _model_params(name, architecture, values)
+
+
+def _flatten_entry(entry: dict, where: str, allowed: list[Key]) -> dict:
+    """The entry's keys, nested sections spelled with dots; an unknown key is an error."""
+    names = {key.name for key in allowed}
+    flat = {}
+    for name, value in entry.items():
+        if name in NESTED_SECTIONS:
+            for nested, nested_value in _mapping(value, f"{where}.{name}").items():
+                flat[f"{name}.{nested}"] = nested_value
+        else:
+            flat[name] = value
+    unknown = sorted(str(key) for key in set(flat) - names)
+    if unknown:
+        allowed_names = ", ".join(dict.fromkeys(key.name.split(".")[0] for key in allowed))
+        raise PipelineError(f"params.yaml: unknown key '{where}.{unknown[0]}'; allowed keys are {allowed_names}.")
+    return flat
+
+
+def _check_key(key: Key, value, where: str):
+    """`value` checked against `key`'s kind and bounds."""
+    if key.kind == "choice":
+        return _choice(value, where, key.choices)
+    if key.kind == "boolean":
+        return _boolean(value, where)
+    if key.kind == "integer":
+        return _integer(value, where, int(key.minimum or 0), None if key.maximum is None else int(key.maximum))
+    if key.kind in ("number", "fraction"):
+        number = _number(value, where, key.minimum or 0.0)
+        if key.maximum is not None and number > key.maximum:
+            raise _invalid(where, f"a number between {key.minimum} and {key.maximum}", value)
+        return number
+    if key.kind == "units":
+        return _units(value, where)
+    if key.kind == "optional_units":
+        return () if value == [] else _units(value, where)
+    if key.kind == "blocks":
+        if not isinstance(value, list) or not value:
+            raise _invalid(where, "a non-empty list of blocks, each a list of filter counts", value)
+        return tuple(_units(block, f"{where}[{index}]") for index, block in enumerate(value))
+    if key.kind == "learning_rate":
+        return _learning_rate(value, where)
+    raise ValueError(f"unknown kind {key.kind!r} of key {key.name}")
+
+
+def _learning_rate(value, where: str):
+    """A positive number, or `sweep`."""
+    if value == LEARNING_RATE_FROM_LR_FIND:
+        raise PipelineError(
+            f"params.yaml: {where} is lr_find: move the entry to lr_find_models:, whose entries "
+            "train at the rate the lr_find stage suggests."
+        )
+    if value == LEARNING_RATE_FROM_OWN_SWEEP:
+        return value
+    if isinstance(value, str):
+        raise _invalid(where, f"a positive number or '{LEARNING_RATE_FROM_OWN_SWEEP}'", value)
+    return _number(value, where, 1e-12)
+
+
+def _check_combinations(values: dict, given: dict, where: str, architecture: str) -> None:
+    """Reject a key whose value the rest of the entry would ignore, with one line naming both."""
+    epochs, patience, warmup = values["epochs"], values["early_stopping_patience"], values["warmup_epochs"]
+    rules = (
+        (values["weight_decay"] > 0 and values["optimizer"] != "adamw",
+         "weight_decay", "0 unless the optimizer is adamw"),
+        (values["momentum"] > 0 and values["optimizer"] != "sgd", "momentum", "0 unless the optimizer is sgd"),
+        (warmup > 0 and values["schedule"] != "cosine",
+         "warmup_epochs", "0 unless the schedule is cosine (one_cycle has its own rise, constant none)"),
+        (warmup > 0 and warmup >= epochs, "warmup_epochs", f"fewer than epochs ({epochs})"),
+        (patience > 0 and patience >= epochs - 1, "early_stopping_patience",
+         f"0, or fewer than epochs - 1 ({epochs - 1}): a larger patience can never stop training early"),
+        ("augmentation.erase_max_fraction" in given and values["augmentation.erase_probability"] == 0,
+         "augmentation.erase_max_fraction", "left out unless augmentation.erase_probability is above 0"),
+        (architecture == "convolutional" and "pooling" in given and len(values["blocks"]) == 1,
+         "pooling", "left out when there is one block (pooling runs between blocks)"),
+        (values["sweep.end_learning_rate"] <= values["sweep.start_learning_rate"], "sweep.end_learning_rate",
+         f"larger than sweep.start_learning_rate ({values['sweep.start_learning_rate']})"),
+    )  # fmt: skip
+    for broken, key, allowed in rules:
+        if broken:
+            raise _invalid(f"{where}.{key}", allowed, values[key])
+    sweep_keys = [name for name in given if name.startswith("sweep.")]
+    if sweep_keys and values["learning_rate"] != LEARNING_RATE_FROM_OWN_SWEEP:
+        raise PipelineError(
+            f"params.yaml: {where}.{sweep_keys[0]} is set, but the entry's learning_rate is not sweep; "
+            "remove the sweep settings, or set learning_rate: sweep."
+        )
+
+
+def _model_params(name: str, architecture: str, values: dict) -> ModelParams:
+    """The validated values as a `ModelParams`."""
+    learning_rate = values["learning_rate"]
+    source = learning_rate if isinstance(learning_rate, str) else "params"
+    sweep = None
+    if source == LEARNING_RATE_FROM_OWN_SWEEP:
+        sweep = SweepParams(**{field: values[f"sweep.{field}"] for field in SweepParams.__dataclass_fields__})
+    augmentation = Augmentation(
+        **{field: values[f"augmentation.{field}"] for field in Augmentation.__dataclass_fields__}
+    )
+    network = {
+        key.name: values[key.name]
+        for key in model_keys(architecture)
+        if key.architectures and key.name not in TRAINING_KEYS_OF_SOME_ARCHITECTURES
+    }
+    recipe = {
+        field: values[field]
+        for field in ("optimizer", "epochs", "batch_size", "seed", "weight_decay", "momentum", "schedule",
+                      "warmup_epochs", "label_smoothing", "early_stopping_patience", "restore_best_epoch")
+    }  # fmt: skip
+    return ModelParams(
+        name=name,
+        architecture=architecture,
+        network=network,
+        learning_rate=None if isinstance(learning_rate, str) else learning_rate,
+        learning_rate_source=source,
+        augmentation=augmentation,
+        precision=values.get("precision", "float32"),
+        sweep=sweep,
+        **recipe,
+    )
+
+
+def check_batch_size(params: ModelParams, training_images: int) -> None:
+    """A batch larger than the training split would silently train on fewer images per step than asked."""
+    if params.batch_size > training_images:
+        raise PipelineError(
+            f"params.yaml: {params.name}'s batch_size ({params.batch_size}) is larger than the training split "
+            f"({training_images} images); lower it."
+        )
+
+
+def parse_ensembles(raw: dict) -> dict[str, EnsembleParams]:
+    """Validate `ensembles:` (may be absent or empty): each averages models of `models:`."""
+    ensembles = _mapping(raw.get("ensembles", {}) or {}, "ensembles")
+    models = model_names(raw)
+    parsed = {}
+    for name in ensembles:
+        where = f"ensembles.{name}"
+        if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
+            raise _invalid(where, "a name of letters, digits and underscores", name)
+        if name in models:
+            raise _invalid(where, "a name that no model entry uses", name)
+        entry = _section(ensembles, name, ("members", "flip_test_time_augmentation"), prefix=where)
+        flips = _boolean(entry["flip_test_time_augmentation"], f"{where}.flip_test_time_augmentation")
+        # One member with flips is that model with test-time augmentation; one
+        # member without them would only be a copy of the model.
+        fewest = 1 if flips else 2
+        members = entry["members"]
+        if not isinstance(members, list) or len(members) < fewest or len(set(map(str, members))) != len(members):
+            raise _invalid(
+                f"{where}.members",
+                "a list of different model names: at least two, or one with flip_test_time_augmentation: true",
+                members,
+            )
+        for member in members:
+            _choice(member, f"{where}.members", models)
+        parsed[name] = EnsembleParams(name=name, members=tuple(members), flip_test_time_augmentation=flips)
+    return parsed
+
+
+def parse_evaluate(raw: dict) -> EvaluateParams:
+    section = _section(raw, "evaluate", ("grid_rows", "grid_columns", "seed"))
+    return EvaluateParams(
+        grid_rows=_integer(section["grid_rows"], "evaluate.grid_rows", 1, maximum=10),
+        grid_columns=_integer(section["grid_columns"], "evaluate.grid_columns", 1, maximum=10),
+        seed=_integer(section["seed"], "evaluate.seed", 0),
+    )
+
+
+def parse_distribute(raw: dict) -> DistributeParams:
+    section = _section(raw, "distribute", ("strategy",))
+    return DistributeParams(strategy=_choice(section["strategy"], "distribute.strategy", STRATEGIES))
+
+
+def parse_export(raw: dict) -> ExportParams:
+    section = _section(raw, "export", ("model",))
+    model = _choice(section["model"], "export.model", (EXPORT_BEST, *model_names(raw)))
+    return ExportParams(model=model)
+
+
+# Small checkers. Each returns the validated value or raises PipelineError.
+
+
+def _invalid(key: str, allowed: str, value) -> PipelineError:
+    return PipelineError(f"params.yaml: {key} must be {allowed}, got {value!r}.")
+
+
+def _mapping(value, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise _invalid(where, "a mapping of keys to values", value)
+    return value
+
+
+def _section(
+    parent: dict, name: str, keys: tuple[str, ...], prefix: str | None = None, optional: tuple[str, ...] = ()
+) -> dict:
+    """Return `parent[name]`, checking that it holds all of `keys` and nothing but `keys` and `optional`."""
+    where = prefix or name
+    if name not in parent:
+        raise PipelineError(f"params.yaml: missing '{where}'; it needs the keys {', '.join(keys)}.")
+    section = _mapping(parent[name], where)
+    allowed = (*keys, *optional)
+    unknown = sorted(str(key) for key in set(section) - set(allowed))
+    if unknown:
+        raise PipelineError(f"params.yaml: unknown key '{where}.{unknown[0]}'; allowed keys are {', '.join(allowed)}.")
+    missing = [key for key in keys if key not in section]
+    if missing:
+        raise PipelineError(f"params.yaml: missing key '{where}.{missing[0]}'.")
+    return section
+
+
+def _integer(value, key: str, minimum: int, maximum: int | None = None) -> int:
+    in_range = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+    if not in_range or (maximum is not None and value > maximum):
+        upper = f" and at most {maximum}" if maximum is not None else ""
+        raise _invalid(key, f"an integer of at least {minimum}{upper}", value)
+    return value
+
+
+def _number(value, key: str, minimum: float) -> float:
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not is_number or not math.isfinite(value) or value < minimum:
+        allowed = "a positive number" if minimum > 0 else f"a number of at least {minimum}"
+        raise _invalid(key, allowed, value)
+    return float(value)
+
+
+def _fraction(value, key: str) -> float:
+    number = _number(value, key, 0.0)
+    if number > 1.0:
+        raise _invalid(key, "a number between 0 and 1", value)
+    return number
+
+
+def _boolean(value, key: str) -> bool:
+    if not isinstance(value, bool):
+        raise _invalid(key, "true or false", value)
+    return value
+
+
+def _choice(value, key: str, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise _invalid(key, f"one of {', '.join(choices)}", value)
+    return value
+
+
+def _units(value, key: str) -> tuple[int, ...]:
+    if not isinstance(value, list) or not value:
+        raise _invalid(key, "a non-empty list of positive integers", value)
+    return tuple(_integer(units, f"{key}[{index}]", 1) for index, units in enumerate(value))

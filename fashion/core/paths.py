@@ -1,0 +1,109 @@
+"""Every path the pipeline reads or writes, declared once.
+
+`dvc.yaml` names the same paths; `tests/test_dvc_yaml.py` checks that the two
+agree, so a rename here that is not made there fails the test suite.
+All paths are relative to the repository root, where DVC runs each stage.
+"""
+
+from pathlib import Path
+
+PARAMS_FILE = Path("params.yaml")
+
+RAW_DIR = Path("data/raw")
+PROCESSED_DIR = Path("data/processed")
+MODELS_DIR = Path("models")
+ENSEMBLES_DIR = Path("ensembles")
+METRICS_DIR = Path("metrics")
+PLOTS_DIR = Path("plots")
+
+DATA_METRICS_DIR = METRICS_DIR / "data"
+LR_FIND_METRICS_FILE = METRICS_DIR / "lr_find.json"
+TRAIN_METRICS_DIR = METRICS_DIR / "train"
+TEST_METRICS_DIR = METRICS_DIR / "test"
+COST_METRICS_DIR = METRICS_DIR / "cost"
+ENSEMBLE_METRICS_DIR = METRICS_DIR / "ensemble"
+
+LR_FIND_PLOT_FILE = PLOTS_DIR / "lr_find.csv"
+LR_FIND_FIGURE_FILE = PLOTS_DIR / "lr_find.png"
+HISTORY_DIR = PLOTS_DIR / "history"
+SWEEP_DIR = PLOTS_DIR / "sweep"
+LEARNING_CURVES_FILE = PLOTS_DIR / "learning_curves.csv"
+LEARNING_CURVES_FIGURE_FILE = PLOTS_DIR / "learning_curves.png"
+CONFUSION_DIR = PLOTS_DIR / "confusion"
+CONFUSION_FIGURE_DIR = PLOTS_DIR / "confusion_heatmap"
+PREDICTIONS_FIGURE_DIR = PLOTS_DIR / "predictions"
+PER_CLASS_DIR = PLOTS_DIR / "per_class"
+
+LIVE_DIR = Path("live")
+# Wall-clock times of the last run of each train stage on this machine. Not a DVC
+# output and ignored by git: they differ on every run, and as outputs they would
+# make DVC record a change for a bit-identical result. bench/run.py collects them.
+TIMINGS_DIR = Path("timings")
+EXPORT_DIR = Path("export")
+SAVED_MODEL_DIR = EXPORT_DIR / "saved_model"
+TFLITE_FILE = EXPORT_DIR / "model.tflite"
+EXPORT_METRICS_FILE = METRICS_DIR / "export.json"
+
+
+def model_file(model_name: str) -> Path:
+    """Where the train stage saves the Keras model called `model_name`."""
+    return MODELS_DIR / f"{model_name}.keras"
+
+
+def ensemble_file(ensemble_name: str) -> Path:
+    """Where the ensemble stage saves the ensemble called `ensemble_name`."""
+    return ENSEMBLES_DIR / f"{ensemble_name}.keras"
+
+
+def data_metrics_file(split: str) -> Path:
+    """Images per class in one split (train, validation or test): one row of `dvc metrics show`."""
+    return DATA_METRICS_DIR / f"{split}.json"
+
+
+def live_dir(model_name: str) -> Path:
+    """dvclive's per-epoch log of one model (metrics.json and plots/)."""
+    return LIVE_DIR / model_name
+
+
+def history_file(model_name: str) -> Path:
+    """The per-epoch training history of one model, a DVC plot file."""
+    return HISTORY_DIR / f"{model_name}.csv"
+
+
+def train_metrics_file(model_name: str) -> Path:
+    """Final training and validation metrics of one model."""
+    return TRAIN_METRICS_DIR / f"{model_name}.json"
+
+
+def test_metrics_file(model_name: str) -> Path:
+    """Test-set metrics of one model, written by evaluate alone."""
+    return TEST_METRICS_DIR / f"{model_name}.json"
+
+
+def cost_metrics_file(model_name: str) -> Path:
+    """Parameters, FLOPs and the precision one model trained in (no times: see `timing_file`)."""
+    return COST_METRICS_DIR / f"{model_name}.json"
+
+
+def timing_file(model_name: str) -> Path:
+    """Measured training, data-load and import seconds of one model's last train stage run here."""
+    return TIMINGS_DIR / f"{model_name}.json"
+
+
+def sweep_file(model_name: str) -> Path:
+    """The fast learning-rate sweep of a model with `learning_rate: sweep` (only a header otherwise)."""
+    return SWEEP_DIR / f"{model_name}.csv"
+
+
+def ensemble_metrics_file(ensemble_name: str) -> Path:
+    """Validation accuracy and cost of one ensemble."""
+    return ENSEMBLE_METRICS_DIR / f"{ensemble_name}.json"
+
+
+def train_outputs(model_name: str) -> tuple[Path, ...]:
+    """Every file the train stage writes for one model (dvc.yaml's outs of train@<model>, and its timings)."""
+    return (
+        model_file(model_name), history_file(model_name), train_metrics_file(model_name),
+        cost_metrics_file(model_name), sweep_file(model_name), timing_file(model_name),
+        live_dir(model_name) / "metrics.json",
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""Scores (accuracy, per-class precision, recall and F1) and the figures made from them."""

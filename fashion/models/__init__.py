@@ -1,0 +1,1 @@
+"""Networks: the architecture registry and its builders, saving and loading, ensembles, cost."""

@@ -1,0 +1,103 @@
+"""Build convolutional classifiers from explicit arguments.
+
+A network is a stack of blocks. Each block is one or more same-padded
+convolutions (each followed by batch normalization, if asked, and the
+activation), an optional residual shortcut around the block, then pooling
+(except after the last block) and dropout. A global pooling (or flatten) and a
+dense head end in a 10-way softmax. The softmax always runs in float32, so a
+bfloat16 network still gives well-calibrated probabilities.
+"""
+
+from dataclasses import dataclass
+
+from fashion.core.tensorflow_setup import keras
+
+
+@dataclass(frozen=True)
+class ConvolutionalArchitecture:
+    """The shape of a convolutional network (built by `fashion.models.convolutional`).
+
+    `blocks` holds each block's filters per convolution, e.g. ((32,), (64, 64)):
+    one 32-filter convolution, pooling, two 64-filter convolutions. Pooling
+    follows every block but the last; dropout follows every block.
+    """
+
+    blocks: tuple[tuple[int, ...], ...]
+    kernel_size: int = 3
+    batch_normalization: bool = True
+    residual: bool = False
+    pooling: str = "max"
+    block_dropout: float = 0.0
+    global_pooling: str = "average"
+    dense_units: tuple[int, ...] = ()
+    head_dropout: float = 0.0
+    activation: str = "relu"
+
+
+def build_convolutional_model(
+    architecture: ConvolutionalArchitecture,
+    image_size: int,
+    classes: int,
+    precision: str = "float32",
+    name: str = "convolutional",
+) -> keras.Model:
+    """The network `architecture` describes, taking (image_size, image_size) images in [0, 1]."""
+    dtype = precision
+    inputs = keras.Input(shape=(image_size, image_size), name="image")
+    features = keras.layers.Reshape((image_size, image_size, 1), name="channel", dtype=dtype)(inputs)
+    last_block = len(architecture.blocks)
+    for block_number, block_filters in enumerate(architecture.blocks, start=1):
+        block_input = features
+        for convolution_number, filters in enumerate(block_filters, start=1):
+            prefix = f"block_{block_number}_conv_{convolution_number}"
+            features = keras.layers.Conv2D(
+                filters,
+                architecture.kernel_size,
+                padding="same",
+                use_bias=not architecture.batch_normalization,
+                name=prefix,
+                dtype=dtype,
+            )(features)
+            if architecture.batch_normalization:
+                features = keras.layers.BatchNormalization(name=f"{prefix}_norm", dtype=dtype)(features)
+            is_last_convolution = convolution_number == len(block_filters)
+            if architecture.residual and is_last_convolution:
+                features = _add_shortcut(block_input, features, block_filters[-1], architecture, block_number, dtype)
+            features = keras.layers.Activation(architecture.activation, name=f"{prefix}_act", dtype=dtype)(features)
+        if block_number < last_block:
+            pooling = keras.layers.MaxPooling2D if architecture.pooling == "max" else keras.layers.AveragePooling2D
+            features = pooling(pool_size=2, name=f"block_{block_number}_pool", dtype=dtype)(features)
+        if architecture.block_dropout > 0:
+            features = keras.layers.Dropout(architecture.block_dropout, name=f"block_{block_number}_dropout")(features)
+    if architecture.global_pooling == "average":
+        features = keras.layers.GlobalAveragePooling2D(name="global_pool", dtype=dtype)(features)
+    elif architecture.global_pooling == "max":
+        features = keras.layers.GlobalMaxPooling2D(name="global_pool", dtype=dtype)(features)
+    else:
+        features = keras.layers.Flatten(name="flatten", dtype=dtype)(features)
+    for index, units in enumerate(architecture.dense_units, start=1):
+        if architecture.head_dropout > 0:
+            features = keras.layers.Dropout(architecture.head_dropout, name=f"head_dropout_{index}")(features)
+        features = keras.layers.Dense(units, activation=architecture.activation, name=f"head_{index}", dtype=dtype)(
+            features
+        )
+    if architecture.head_dropout > 0:
+        features = keras.layers.Dropout(architecture.head_dropout, name="output_dropout")(features)
+    outputs = keras.layers.Dense(classes, name="logits", dtype=dtype)(features)
+    outputs = keras.layers.Activation("softmax", name="probabilities", dtype="float32")(outputs)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _add_shortcut(block_input, features, filters, architecture, block_number, dtype):
+    """features + block_input, projected by a 1x1 convolution when the channel counts differ."""
+    shortcut = block_input
+    if block_input.shape[-1] != filters:
+        shortcut = keras.layers.Conv2D(
+            filters, 1, use_bias=not architecture.batch_normalization, name=f"block_{block_number}_projection",
+            dtype=dtype,
+        )(block_input)  # fmt: skip
+        if architecture.batch_normalization:
+            shortcut = keras.layers.BatchNormalization(name=f"block_{block_number}_projection_norm", dtype=dtype)(
+                shortcut
+            )
+    return keras.layers.Add(name=f"block_{block_number}_residual", dtype=dtype)([shortcut, features])

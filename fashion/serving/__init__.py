@@ -1,0 +1,1 @@
+"""Serving: export to SavedModel and TFLite, and prediction on new images."""

@@ -1,0 +1,1 @@
+"""Training: loss, optimizer and schedules, the fit loop, learning-rate sweeps, precision, distribution."""

@@ -1,0 +1,54 @@
+"""Per-epoch training histories as CSV files that DVC plots and git diffs read.
+
+In memory a history is Keras's dict of lists (`loss`, `accuracy`, `val_loss`,
+`val_accuracy`); on disk it gets spelled-out column names and an epoch column.
+"""
+
+import csv
+from pathlib import Path
+
+from fashion.core.atomic import write_csv
+from fashion.core.errors import PipelineError
+
+KERAS_HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+HISTORY_COLUMNS = ("training_loss", "training_accuracy", "validation_loss", "validation_accuracy")
+
+
+def write_history(target: Path, history: dict[str, list[float]]) -> None:
+    """One row per epoch, numbered from 1."""
+    columns = [history[key] for key in KERAS_HISTORY_KEYS]
+    rows = [(epoch, *values) for epoch, values in enumerate(zip(*columns, strict=True), start=1)]
+    write_csv(target, ("epoch", *HISTORY_COLUMNS), rows)
+
+
+def read_history(path: Path) -> dict[str, list[float]]:
+    """The inverse of `write_history`."""
+    try:
+        with Path(path).open(newline="") as stream:
+            rows = list(csv.DictReader(stream))
+        return {
+            key: [float(row[column]) for row in rows]
+            for key, column in zip(KERAS_HISTORY_KEYS, HISTORY_COLUMNS, strict=True)
+        }
+    except FileNotFoundError as error:
+        raise PipelineError(f"{path} is missing. Run `dvc repro` to train the model first.") from error
+    except (KeyError, ValueError) as error:
+        raise PipelineError(
+            f"{path} is not a valid history file ({error}). Run `dvc repro --force` on its train stage."
+        ) from error
+
+
+def learning_curve_rows(histories: dict[str, dict[str, list[float]]]) -> list[tuple]:
+    """Long-format rows (model, epoch, split, accuracy, loss) of every model's history.
+
+    One file with a `model` and a `split` column lets a single DVC plot show
+    every model's curves, coloured by model, dashed by split.
+    """
+    rows = []
+    for name, history in histories.items():
+        for split, prefix in (("training", ""), ("validation", "val_")):
+            for epoch, (accuracy, loss) in enumerate(
+                zip(history[f"{prefix}accuracy"], history[f"{prefix}loss"], strict=True), start=1
+            ):
+                rows.append((name, epoch, split, accuracy, loss))
+    return rows

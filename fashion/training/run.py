@@ -1,0 +1,158 @@
+"""Train one `models:` entry from its validated params: the whole train stage short of writing files.
+
+Order matters for reproducibility: the distribution strategy is created
+before any other TensorFlow operation (a multi-worker strategy must be), and
+the global seed is set before the input pipeline is built (its shuffle seed
+derives from it) and again before the sweep and the model, so a run's weights
+and batches do not depend on what ran earlier in the process.
+"""
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from fashion.core.params import ModelParams
+from fashion.core.tensorflow_setup import keras, make_deterministic, tf
+from fashion.data.input_pipeline import make_datasets, one_hot, uses_input_pipeline
+from fashion.models.cost import forward_flops
+from fashion.models.registry import build_model
+from fashion.training.distribute import make_strategy, resolve_strategy_name, steps_per_execution
+from fashion.training.fit import KeepBestWeights, fit
+from fashion.training.live import live_callback, open_live_log, summarize_kept_epoch
+from fashion.training.optimization import compile_model, entry_optimizer, make_loss
+from fashion.training.precision import cpu_has_native_bfloat16, resolve_precision
+
+# Columns of plots/sweep/<model>.csv, a model's own learning-rate sweep.
+SWEEP_COLUMNS = ("step", "learning_rate", "validation_loss", "smoothed_validation_loss")
+
+
+@dataclass
+class TrainingResult:
+    """A trained model and what the stage records about it."""
+
+    model: keras.Model
+    history: dict[str, list[float]]
+    kept_epoch: int  # the epoch whose weights the model holds
+    epochs_run: int
+    keeps_best: bool  # whether early stopping or best-epoch restoring was asked for
+    learning_rate: float
+    precision: str
+    replicas: int
+    training_seconds: float
+    sweep_rows: list[tuple] = field(default_factory=list)  # see SWEEP_COLUMNS; empty without a sweep
+
+    def final_metrics(self, epochs: int) -> dict:
+        """metrics/train/<model>.json: the kept epoch's losses and accuracies, and how it trained."""
+        kept = self.kept_epoch - 1
+        final = {
+            "training_accuracy": self.history["accuracy"][kept],
+            "training_loss": self.history["loss"][kept],
+            "validation_accuracy": self.history["val_accuracy"][kept],
+            "validation_loss": self.history["val_loss"][kept],
+            "learning_rate": self.learning_rate,
+            "epochs": epochs,
+            "replicas": self.replicas,
+        }
+        if self.keeps_best:
+            final.update({"kept_epoch": self.kept_epoch, "epochs_run": self.epochs_run})
+        return final
+
+    def timings(self, data_load_seconds: float, tensorflow_import_seconds: float) -> dict:
+        """timings/<model>.json: measured seconds, kept out of the metrics so identical runs compare equal."""
+        return {
+            "training_seconds": round(self.training_seconds, 2),
+            "seconds_per_epoch": round(self.training_seconds / self.epochs_run, 2),
+            "data_load_seconds": round(data_load_seconds, 3),
+            "tensorflow_import_seconds": round(tensorflow_import_seconds, 3),
+        }
+
+    def cost_metrics(self) -> dict:
+        """metrics/cost/<model>.json: what the model costs to run, and the precision it trained in."""
+        return {
+            "parameters": self.model.count_params(),
+            "forward_flops_per_image": forward_flops(self.model),
+            "precision": self.precision,
+        }
+
+
+def train_model(
+    params: ModelParams,
+    learning_rate: float | None,
+    requested_strategy: str,
+    training: tuple[np.ndarray, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray],
+    live_directory: Path,
+) -> TrainingResult:
+    """Train the entry `params` describes, at `learning_rate` (None: its own sweep picks it).
+
+    Progress goes to the dvclive log in `live_directory`, which a failed or
+    interrupted run removes, so nothing there looks like a result.
+    """
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    # Listing logical devices initializes the runtime, which a multi-worker strategy forbids: only mirrored does.
+    logical_cpus = len(tf.config.list_logical_devices("CPU")) if requested_strategy == "mirrored" else 1
+    strategy_name, note = resolve_strategy_name(requested_strategy, gpus, logical_cpus)
+    strategy = make_strategy(strategy_name)
+    if note:
+        print(f"train: {note}")
+    precision = resolve_precision(params.precision, gpus, cpu_has_native_bfloat16())
+    multi_worker = strategy_name == "multi_worker"
+    make_deterministic(params.seed)
+    # Multi-worker runs always read the input pipeline (one-hot labels): the custom loop needs tf.data.
+    pipeline = uses_input_pipeline(params) or multi_worker
+    if pipeline:
+        training_data, validation_data, steps = make_datasets(params, training, validation)
+    else:
+        training_data, validation_data, steps = training, validation, None
+
+    sweep_rows = []
+    if params.sweep is not None:
+        from fashion.training.lr_ramp import run_fast_sweep
+
+        # The sweep reads one epoch of the dataset the model then trains on, on one
+        # device even under `mirrored`; its model is thrown away.
+        make_deterministic(params.seed)
+        sweep_rows, suggestion = run_fast_sweep(
+            build_model(params, precision), make_loss(True, params.label_smoothing),
+            lambda schedule: entry_optimizer(params, schedule, precision), training_data, steps,
+            validation[0], one_hot(validation[1]), params.sweep,
+        )  # fmt: skip
+        learning_rate = suggestion["suggested_learning_rate"]
+
+    make_deterministic(params.seed)
+    with strategy.scope():
+        model = build_model(params, precision)
+        compile_model(
+            model, params, learning_rate, len(training[0]), steps_per_execution(strategy_name),
+            one_hot_labels=pipeline, precision=precision,
+        )  # fmt: skip
+    keeps_best = params.restore_best_epoch or params.early_stopping_patience > 0
+    best = KeepBestWeights(params.early_stopping_patience, restore=params.restore_best_epoch)
+    started = time.perf_counter()
+    try:
+        with open_live_log(live_directory) as live:
+            history = fit(
+                model, training_data, validation_data, params.epochs, params.batch_size, description=params.name,
+                callbacks=(live_callback(live), *((best,) if keeps_best else ())),
+                strategy=strategy if multi_worker else None, steps_per_epoch=steps,
+            )  # fmt: skip
+            epochs_run = len(history["loss"])
+            kept = best.kept_epoch if keeps_best else epochs_run
+            summarize_kept_epoch(live, history, kept)
+    except BaseException:
+        shutil.rmtree(live_directory, ignore_errors=True)
+        raise
+    return TrainingResult(
+        model, history, kept, epochs_run, keeps_best, learning_rate, precision, strategy.num_replicas_in_sync,
+        time.perf_counter() - started, sweep_rows,
+    )  # fmt: skip
+
+
+def take_part_in_saving(model: keras.Model) -> None:
+    """A multi-worker run's non-chief workers must save too; they save to a place that is then deleted."""
+    with tempfile.TemporaryDirectory() as scratch:
+        model.save(Path(scratch) / "model.keras")
