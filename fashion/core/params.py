@@ -415,8 +415,10 @@ def parse_model(raw: dict, name: str) -> ModelParams:
         )
     allowed = [key for key in model_keys(architecture) if not (from_lr_find and key.name == "learning_rate")]
     given = _flatten_entry(entry, where, allowed)
-    values = {}
+    values = {"architecture": architecture}  # checked above, against every architecture declared
     for key in allowed:
+        if key.name in values:
+            continue
         if key.name in given:
             values[key.name] = _check_key(key, given[key.name], f"{where}.{key.name}")
         elif key.default is REQUIRED:
