@@ -101,7 +101,7 @@ def throughput(model_name: str, rounds: int) -> dict:
     precision = machine_precision(params.precision)
     ours = build_model(params, precision)
     compile_model(ours, params, 0.001, len(training[0]), precision=precision)
-    batches, _, _ = make_datasets(params, training, validation)
+    batches, _, _ = make_datasets(training, validation, params.batch_size, params.seed, params.augmentation)
 
     plain = build_model(params, "float32")
     plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -150,7 +150,7 @@ def precision_speed(model_name: str, rounds: int) -> dict:
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
     images_per_window = WINDOW_STEPS * params.batch_size
-    batches, _, _ = make_datasets(params, training, validation)
+    batches, _, _ = make_datasets(training, validation, params.batch_size, params.seed, params.augmentation)
     timers, failures = {}, {}
     for precision in ("mixed_bfloat16", "float32"):
         make_deterministic(params.seed)
@@ -196,9 +196,9 @@ def time_to_accuracy(model_name: str, target: float, max_epochs: int) -> dict:
     precision = machine_precision(params.precision)
     ours = build_model(params, precision)
     compile_model(ours, params, params.learning_rate, len(training[0]), precision=precision)
-    batches, _, steps = make_datasets(params, training, validation)
+    batches, _, _ = make_datasets(training, validation, params.batch_size, params.seed, params.augmentation)
     our_clock = TrainingClock(test_images, test_labels, target)
-    ours.fit(batches, epochs=params.epochs, steps_per_epoch=steps, shuffle=False, verbose=0, callbacks=[our_clock])
+    ours.fit(batches, epochs=params.epochs, shuffle=False, verbose=0, callbacks=[our_clock])  # one epoch per pass
 
     # keras.io trains on the 60,000 training images with validation_split=0.1; we
     # give it the same 54,000 images our models train on.

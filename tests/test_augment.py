@@ -79,16 +79,18 @@ def test_augmentation_is_deterministic_under_a_seed_and_varies_between_batches()
     assert first.dtype == np.float32 and first.min() >= 0.0 and first.max() <= 1.0
 
 
-def take(dataset, batches):
-    return [(images.numpy(), labels.numpy()) for images, labels in dataset.take(batches)]
+def epochs_of(dataset, epochs):
+    """The batches of `epochs` passes over the one-epoch dataset, as `Model.fit` makes them."""
+    return [(images.numpy(), labels.numpy()) for _ in range(epochs) for images, labels in dataset]
 
 
 @pytest.mark.parametrize("augmentation", [Augmentation(), EVERYTHING])
 def test_training_dataset_is_the_same_under_a_seed_and_keeps_labels_with_their_images(augmentation):
     images, labels = images_and_labels(40)
     steps = steps_per_epoch(40, 16)
-    first = take(training_dataset(images, labels, 16, 11, augmentation), 3 * steps)
-    again = take(training_dataset(images, labels, 16, 11, augmentation), 3 * steps)
+    first = epochs_of(training_dataset(images, labels, 16, 11, augmentation), 3)
+    again = epochs_of(training_dataset(images, labels, 16, 11, augmentation), 3)
+    assert len(first) == 3 * steps  # one pass is exactly one epoch
     for (images_a, labels_a), (images_b, labels_b) in zip(first, again, strict=True):
         np.testing.assert_array_equal(images_a, images_b)
         np.testing.assert_array_equal(labels_a, labels_b)
@@ -108,6 +110,6 @@ def test_training_dataset_is_the_same_under_a_seed_and_keeps_labels_with_their_i
 
 def test_evaluation_dataset_keeps_order():
     images, labels = images_and_labels(25)
-    batches = take(evaluation_dataset(images, labels, 10), 10)
+    batches = epochs_of(evaluation_dataset(images, labels, 10), 1)
     np.testing.assert_array_equal(np.concatenate([b for _, b in batches]), labels)
     np.testing.assert_array_equal(np.concatenate([i for i, _ in batches]), images)

@@ -17,7 +17,7 @@ from fashion.core.errors import PipelineError
 from fashion.core.tensorflow_setup import tf
 from fashion.data.arrays import load_split
 from fashion.models.saving import load_trained_model
-from fashion.serving.export import saved_model_predict, tflite_predict
+from fashion.serving.export import choose_model, saved_model_predict, tflite_predict
 from fashion.training.distribute import is_chief, make_strategy, resolve_strategy_name
 from stages import export, train
 
@@ -56,10 +56,10 @@ def test_best_means_the_highest_validation_accuracy(project):
     for name, accuracy in (("model_1", 0.7), ("model_2", 0.9), ("model_4", 0.8)):
         paths.train_metrics_file(name).parent.mkdir(parents=True, exist_ok=True)
         paths.train_metrics_file(name).write_text(json.dumps({"validation_accuracy": accuracy}))
-    assert export.choose_model("best", ["model_1", "model_2", "model_4"]) == "model_2"
-    assert export.choose_model("model_1", ["model_1", "model_2"]) == "model_1"
+    assert choose_model("best", ["model_1", "model_2", "model_4"], paths.train_metrics_file) == "model_2"
+    assert choose_model("model_1", ["model_1", "model_2"], paths.train_metrics_file) == "model_1"
     with pytest.raises(PipelineError, match="train@model_9"):
-        export.choose_model("best", ["model_1", "model_9"])
+        choose_model("best", ["model_1", "model_9"], paths.train_metrics_file)
 
 
 def test_one_device_is_the_default_strategy():
@@ -116,6 +116,7 @@ MIRRORED_TRAINING = textwrap.dedent(
     from fashion.models.dense import build_dense_model
     from fashion.training.optimization import compile_classifier
     from fashion.training.fit import fit
+    from fashion.data.input_pipeline import make_datasets
 
     make_deterministic(0)
     images, labels = make_images(per_class=40, seed=0)
@@ -124,7 +125,8 @@ MIRRORED_TRAINING = textwrap.dedent(
     with strategy.scope():
         model = build_dense_model((16,), "relu", "unit", 28, 10)
         compile_classifier(model, "adam", 0.01, steps_per_execution("mirrored"))
-    history = fit(model, (images[:320], labels[:320]), (images[320:], labels[320:]), 5, 32, "mirrored")
+    training, validation, _ = make_datasets((images[:320], labels[:320]), (images[320:], labels[320:]), 32, 0)
+    history = fit(model, training, validation, 5, "mirrored")
     print(json.dumps({"replicas": strategy.num_replicas_in_sync, "validation_accuracy": history["val_accuracy"][-1]}))
     """
 )

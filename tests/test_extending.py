@@ -16,8 +16,9 @@ def test_a_new_architecture_is_one_builder_and_its_schema_keys(processed_project
     from fashion.models import registry
 
     # 1. Its keys in the params schema: declaring a key for "wide" declares the architecture.
-    monkeypatch.setattr(params, "MODEL_KEYS", (*params.MODEL_KEYS, Key("width", "integer", "units of the one hidden layer",
-                                                                       64, 1, architectures=("wide",))))  # fmt: skip
+    width = Key("width", "integer", "units of the one hidden layer", 64, 1, architectures=("wide",))
+    monkeypatch.setattr(params, "MODEL_KEYS", (*params.MODEL_KEYS, width))
+
     # 2. One builder, registered under the architecture's name.
     def build_wide(network: dict, precision: str, name: str) -> keras.Model:
         inputs = keras.Input(shape=(28, 28), name="image")

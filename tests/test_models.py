@@ -57,6 +57,7 @@ def test_many_steps_per_execution_give_bit_identical_training():
     from synthetic import make_images
 
     from fashion.core.tensorflow_setup import make_deterministic
+    from fashion.data.input_pipeline import make_datasets
     from fashion.training.fit import fit
 
     images, labels = make_images(per_class=30, seed=0)
@@ -66,7 +67,9 @@ def test_many_steps_per_execution_give_bit_identical_training():
         make_deterministic(3)
         model = build_dense_model((4, 4), "relu", "unit", image_size=28, classes=10)
         compile_classifier(model, "adam", 0.01, steps_per_execution=steps_per_execution)
-        histories.append(fit(model, (images[:240], labels[:240]), (images[240:], labels[240:]), 3, 8, "spe"))
+        training, validation, _ = make_datasets((images[:240], labels[:240]), (images[240:], labels[240:]), 8, 3)
+        histories.append(fit(model, training, validation, 3, "spe"))
+        assert int(model.optimizer.iterations.numpy()) == 3 * 30  # exactly 3 epochs of 240 / 8 steps
     assert histories[0] == histories[1]
 
 

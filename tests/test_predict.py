@@ -12,6 +12,7 @@ import predict
 from fashion.core.errors import PipelineError
 from fashion.core.tensorflow_setup import make_deterministic
 from fashion.data.images import load_picture, to_fashion_mnist
+from fashion.data.input_pipeline import one_hot
 from fashion.models.dense import build_dense_model
 from fashion.serving.predict import load_inputs, top_classes
 from fashion.training.optimization import compile_classifier
@@ -87,7 +88,7 @@ def trained_model_file(tmp_path):
     images, labels = make_images(per_class=20, seed=0)
     model = build_dense_model((16,), "relu", "unit", 28, 10)
     compile_classifier(model, "adam", 0.01)
-    model.fit(images / 255.0, labels, epochs=3, batch_size=32, verbose=0)
+    model.fit(images / 255.0, one_hot(labels), epochs=3, batch_size=32, verbose=0)
     path = tmp_path / "model.keras"
     model.save(path)
     return path

@@ -94,9 +94,9 @@ def test_a_model_trained_with_a_schedule_loads_in_plain_keras(tmp_path, monkeypa
     raw = {"models": {"tiny": {"optimizer": "adamw", "weight_decay": 0.01, "learning_rate": 0.01, "epochs": 2,
                                "batch_size": 8, "seed": 0, "schedule": "one_cycle", "hidden_units": [4],
                                "input_scaling": "unit"}}}  # fmt: skip
-    compile_model(model, parse_model(raw, "tiny"), 0.01, 16, one_hot_labels=False)
+    compile_model(model, parse_model(raw, "tiny"), 0.01, 16)
     images = np.random.default_rng(0).random((16, 28, 28), dtype=np.float32)
-    model.fit(images, np.arange(16) % 10, epochs=1, batch_size=8, verbose=0)
+    model.fit(images, np.eye(10, dtype=np.float32)[np.arange(16) % 10], epochs=1, batch_size=8, verbose=0)
     save_model(model, tmp_path / "model.keras")
     np.save(tmp_path / "images.npy", images)
     subprocess.run(

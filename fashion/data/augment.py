@@ -87,6 +87,6 @@ def augment_batch(images: tf.Tensor, augmentation: Augmentation, seed: tf.Tensor
     return images
 
 
-def batch_seed(seed: int, batch_index: tf.Tensor) -> tf.Tensor:
-    """The stateless seed of the batch at `batch_index` (counted over the whole run)."""
-    return tf.stack([tf.constant(seed, tf.int64), tf.cast(batch_index, tf.int64)])
+def batch_seed(seed: int, batch_value: tf.Tensor) -> tf.Tensor:
+    """The stateless seed of one batch: the model's seed and a value drawn for that batch (or its index)."""
+    return tf.stack([tf.constant(seed, tf.int64), tf.cast(batch_value, tf.int64)])

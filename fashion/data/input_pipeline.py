@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from fashion.core.dataset import INFERENCE_BATCH_SIZE, NUMBER_OF_CLASSES
-from fashion.core.params import Augmentation, ModelParams
+from fashion.core.params import Augmentation
 from fashion.core.tensorflow_setup import tf
 from fashion.data.augment import augment_batch, batch_seed
 
@@ -24,28 +24,28 @@ def steps_per_epoch(examples: int, batch_size: int) -> int:
 def training_dataset(
     images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int, augmentation: Augmentation
 ) -> tf.data.Dataset:
-    """An endless dataset of (images, labels) batches, reshuffled every epoch.
+    """One epoch of (images, labels) batches, in a new order each time it is iterated.
 
-    Use with `steps_per_epoch(len(images), batch_size)` steps per epoch. The
-    batch index counts across epochs, so each epoch draws new augmentations.
+    Finite on purpose: `Model.fit` iterates it afresh every epoch, so an epoch
+    is exactly `steps_per_epoch(len(images), batch_size)` steps whatever the
+    steps per execution (an endless dataset would let Keras run whole
+    executions past the end of the epoch). Each batch also draws a random
+    augmentation seed from a seeded stream that is redrawn every epoch, so
+    every epoch augments differently and a seed fixes them all.
     """
     image_tensor = tf.constant(images)
     label_tensor = tf.constant(labels)
-    indices = (
-        tf.data.Dataset.range(len(images))
-        .shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size)
-        .repeat()
-        .enumerate()
-    )
+    indices = tf.data.Dataset.range(len(images)).shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
+    augmentation_seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+    batches = tf.data.Dataset.zip(augmentation_seeds, indices.batch(batch_size))
 
-    def gather(batch_index, batch_indices):
+    def gather(augmentation_seed, batch_indices):
         batch_images = tf.gather(image_tensor, batch_indices)
         if augmentation.enabled:
-            batch_images = augment_batch(batch_images, augmentation, batch_seed(seed, batch_index))
+            batch_images = augment_batch(batch_images, augmentation, batch_seed(seed, augmentation_seed))
         return batch_images, tf.gather(label_tensor, batch_indices)
 
-    return indices.map(gather, num_parallel_calls=1, deterministic=True).prefetch(2)
+    return batches.map(gather, num_parallel_calls=1, deterministic=True).prefetch(2)
 
 
 def evaluation_dataset(images: np.ndarray, labels: np.ndarray, batch_size: int) -> tf.data.Dataset:
@@ -58,28 +58,19 @@ def one_hot(labels: np.ndarray) -> np.ndarray:
     return np.eye(NUMBER_OF_CLASSES, dtype=np.float32)[labels]
 
 
-def uses_input_pipeline(params: ModelParams) -> bool:
-    """False for the study's dense recipe, which keeps training from NumPy arrays as it always has.
-
-    A model's own sweep ramps its rate over the pipeline's batches, so sweeping entries use it too.
-    """
-    plain = (
-        params.architecture == "dense"
-        and params.sweep is None
-        and params.schedule == "constant"
-        and params.label_smoothing == 0.0
-        and not params.augmentation.enabled
-        and params.precision == "float32"
-    )
-    return not plain
-
-
 def make_datasets(
-    params: ModelParams, training: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray]
+    training: tuple[np.ndarray, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray],
+    batch_size: int,
+    seed: int,
+    augmentation: Augmentation | None = None,
 ) -> tuple[tf.data.Dataset, tf.data.Dataset, int]:
-    """(training batches, validation batches, steps per epoch) for the input pipeline, with one-hot labels."""
-    training_batches = training_dataset(
-        training[0], one_hot(training[1]), params.batch_size, params.seed, params.augmentation
-    )
+    """(training batches, validation batches, steps per epoch), with one-hot labels: what every model trains on.
+
+    One path for every model, the study's dense networks included: seeded
+    shuffling (and augmentation, if any) of (images, labels) NumPy pairs.
+    """
+    augmentation = augmentation or Augmentation()  # none: the study's plain batches
+    training_batches = training_dataset(training[0], one_hot(training[1]), batch_size, seed, augmentation)
     validation_batches = evaluation_dataset(validation[0], one_hot(validation[1]), INFERENCE_BATCH_SIZE)
-    return training_batches, validation_batches, steps_per_epoch(len(training[0]), params.batch_size)
+    return training_batches, validation_batches, steps_per_epoch(len(training[0]), batch_size)

@@ -1,7 +1,9 @@
 """Export a trained Keras model for serving: a SavedModel and a TFLite flat buffer."""
 
+import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,7 @@ import numpy as np
 from fashion.core.atomic import check_inside_repository
 from fashion.core.dataset import INFERENCE_BATCH_SIZE
 from fashion.core.errors import PipelineError
+from fashion.core.params import EXPORT_BEST
 from fashion.core.tensorflow_setup import keras, tf
 
 
@@ -86,3 +89,52 @@ def tflite_predict(flat_buffer: bytes, images: np.ndarray) -> np.ndarray:
         interpreter.invoke()
         probabilities.append(interpreter.get_tensor(output_detail["index"])[0])
     return np.stack(probabilities)
+
+
+@dataclass
+class Export:
+    """What the export stage made: the TFLite bytes and how the float32 export compares with the trained model."""
+
+    tflite: bytes
+    trained_model_agreement: float  # share of images where the export's class is the trained model's
+    images_checked: int
+
+
+def export_and_check(trained: keras.Model, saved_model_directory: Path, images: np.ndarray, name: str) -> Export:
+    """Write `trained` (as its float32 twin if it computes in 16 bits) to `saved_model_directory`, convert it
+    to TFLite, and fail unless both exports predict the float32 model's class for every one of `images`.
+
+    TFLite has no bfloat16 kernels, hence the twin; it can differ from the
+    trained model on a few borderline images, which `trained_model_agreement` reports.
+    """
+    model = trained if computes_in_float32(trained) else float32_copy(trained)
+    export_saved_model(model, saved_model_directory)
+    flat_buffer = convert_to_tflite(saved_model_directory)
+    keras_classes = model.predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0).argmax(axis=1)
+    trained_classes = trained.predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0).argmax(axis=1)
+    exported_classes = {
+        "saved_model": saved_model_predict(saved_model_directory, images).argmax(axis=1),
+        "tflite": tflite_predict(flat_buffer, images).argmax(axis=1),
+    }
+    agreement = {kind: float(np.mean(classes == keras_classes)) for kind, classes in exported_classes.items()}
+    if min(agreement.values()) < 1.0:
+        raise PipelineError(f"The exported {name} disagrees with the Keras model on validation images: {agreement}.")
+    return Export(flat_buffer, float(np.mean(trained_classes == keras_classes)), len(images))
+
+
+def choose_model(choice: str, names, train_metrics_file) -> str:
+    """The named model, or (`best`) the one whose saved weights have the highest validation accuracy.
+
+    `train_metrics_file(name)` is the path of a model's metrics/train file;
+    the test set plays no part in the choice.
+    """
+    if choice != EXPORT_BEST:
+        return choice
+    accuracies = {}
+    for name in names:
+        path = train_metrics_file(name)
+        try:
+            accuracies[name] = json.loads(Path(path).read_text())["validation_accuracy"]
+        except (OSError, ValueError, KeyError) as error:
+            raise PipelineError(f"{path} is missing or invalid ({error}). Run `dvc repro train@{name}`.") from error
+    return max(accuracies, key=accuracies.get)

@@ -98,24 +98,21 @@ class KeepBestWeights(keras.callbacks.Callback):
 
 def fit(
     model: keras.Model,
-    training,
-    validation,
+    training_batches,
+    validation_batches,
     epochs: int,
-    batch_size: int,
     description: str,
     callbacks: tuple = (),
     stop_on_divergence: bool = True,
     strategy=None,
-    steps_per_epoch: int | None = None,
 ) -> dict[str, list[float]]:
-    """Fit `model` and return its per-epoch history (Keras's keys).
+    """Fit `model` on tf.data batches (`fashion.data.input_pipeline`) and return its per-epoch history.
 
-    `training` and `validation` are (images, labels) NumPy pairs, or, with
-    `steps_per_epoch`, tf.data datasets of batches (`fashion.data.input_pipeline`).
-    With `stop_on_divergence`, a non-finite loss raises `PipelineError` naming
-    the model and the epoch, before anything is saved. A
-    `MultiWorkerMirroredStrategy` as `strategy` (with tf.data datasets) trains
-    with the custom loop of `fashion.training.multi_worker`, since Keras 3's `fit` cannot.
+    The history has Keras's keys. With `stop_on_divergence`, a non-finite
+    loss raises `PipelineError` naming the model and the epoch, before
+    anything is saved. A `MultiWorkerMirroredStrategy` as `strategy` trains
+    with the custom loop of `fashion.training.multi_worker`, since Keras 3's
+    `fit` cannot; every other run uses `Model.fit`.
     """
     divergence = StopOnDivergence()
     progress = EpochProgress(epochs, description)
@@ -124,26 +121,15 @@ def fit(
         if strategy is not None:
             from fashion.training.multi_worker import fit_multi_worker
 
-            history = fit_multi_worker(model, strategy, training, validation, epochs, steps_per_epoch, every_callback)
+            history = fit_multi_worker(model, strategy, training_batches, validation_batches, epochs, every_callback)
             non_finite = [epoch for epoch, loss in enumerate(history["loss"], start=1) if not math.isfinite(loss)]
             divergence.diverged_epoch = non_finite[0] if non_finite else None
-        elif steps_per_epoch is not None:
-            history = model.fit(
-                training,
-                validation_data=validation,
-                epochs=epochs,
-                steps_per_epoch=steps_per_epoch,
-                shuffle=False,  # the dataset shuffles itself
-                verbose=0,
-                callbacks=every_callback,
-            ).history
         else:
             history = model.fit(
-                *training,
-                validation_data=validation,
-                epochs=epochs,
-                batch_size=batch_size,
-                shuffle=True,
+                training_batches,
+                validation_data=validation_batches,
+                epochs=epochs,  # the training dataset is one epoch long
+                shuffle=False,  # the dataset shuffles itself
                 verbose=0,
                 callbacks=every_callback,
             ).history

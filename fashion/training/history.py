@@ -12,6 +12,8 @@ from fashion.core.errors import PipelineError
 
 KERAS_HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 HISTORY_COLUMNS = ("training_loss", "training_accuracy", "validation_loss", "validation_accuracy")
+# Columns of plots/learning_curves.csv: every model's epochs, one row per split.
+LEARNING_CURVE_COLUMNS = ("model", "epoch", "split", "accuracy", "loss")
 
 
 def write_history(target: Path, history: dict[str, list[float]]) -> None:

@@ -95,7 +95,7 @@ def run_fast_sweep(
         settings.end_learning_rate,
         total_steps,
     )
-    model.fit(training_batches, epochs=settings.epochs, steps_per_epoch=steps_per_epoch, shuffle=False, verbose=0,
+    model.fit(training_batches, epochs=settings.epochs, shuffle=False, verbose=0,
               callbacks=[recorder])  # fmt: skip
     rates = np.array([row[1] for row in recorder.rows])
     losses = np.array([row[2] for row in recorder.rows])

@@ -29,11 +29,11 @@ def unreduced(loss: keras.losses.Loss) -> keras.losses.Loss:
     return type(loss).from_config({**loss.get_config(), "reduction": None})
 
 
-def fit_multi_worker(model, strategy, training, validation, epochs: int, steps_per_epoch: int, callbacks=()):
+def fit_multi_worker(model, strategy, training, validation, epochs: int, callbacks=()):
     """Train `model` (built and compiled in `strategy.scope()`); return Keras-style history.
 
-    `training` is the input pipeline's endless dataset of global batches
-    (`steps_per_epoch` of them make an epoch), `validation` a finite one.
+    `training` is the input pipeline's dataset of one epoch of global
+    batches, iterated afresh every epoch as `fit` does; `validation` likewise.
     """
     loss_function = unreduced(model.loss)
     optimizer = model.optimizer
@@ -60,22 +60,16 @@ def fit_multi_worker(model, strategy, training, validation, epochs: int, steps_p
         results = strategy.run(sums, args=(*batch, training_step))
         return [strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None) for value in results]
 
-    training_batches = iter(training_data)
     history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
     callback_list = keras.callbacks.CallbackList(list(callbacks), model=model)
     callback_list.on_train_begin()
     for epoch in range(epochs):
         callback_list.on_epoch_begin(epoch)
         logs = {}
-        for prefix, batches, training_step, limit in (
-            ("", training_batches, True, steps_per_epoch),
-            ("val_", iter(validation_data), False, None),
-        ):
+        for prefix, batches, training_step in (("", training_data, True), ("val_", validation_data, False)):
             totals = np.zeros(3)
-            for step, batch in enumerate(batches):
+            for batch in batches:
                 totals += [float(value) for value in distributed_step(batch, training_step)]
-                if limit is not None and step + 1 == limit:
-                    break
             logs[f"{prefix}loss"] = totals[0] / totals[2]
             logs[f"{prefix}accuracy"] = totals[1] / totals[2]
         for key, value in logs.items():

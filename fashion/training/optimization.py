@@ -12,16 +12,14 @@ from fashion.training.schedules import make_schedule
 STEPS_PER_EXECUTION = 64
 
 
-def make_loss(one_hot_labels: bool, label_smoothing: float = 0.0) -> keras.losses.Loss:
-    """Cross-entropy on the model's probabilities (every model ends in softmax, so `from_logits=False`).
+def make_loss(label_smoothing: float = 0.0) -> keras.losses.Loss:
+    """Cross-entropy of the model's probabilities against one-hot labels (`fashion.data.input_pipeline`).
 
-    One-hot labels let the loss smooth them; Keras's sparse cross-entropy cannot.
+    Every model ends in softmax, so the loss takes probabilities
+    (`from_logits=False`); one-hot labels let it smooth them, which Keras's
+    sparse cross-entropy cannot.
     """
-    if one_hot_labels:
-        return keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
-    if label_smoothing:
-        raise ValueError("label smoothing needs one-hot labels")
-    return keras.losses.SparseCategoricalCrossentropy(from_logits=False)
+    return keras.losses.CategoricalCrossentropy(from_logits=False, label_smoothing=label_smoothing)
 
 
 def make_optimizer(
@@ -57,7 +55,6 @@ def compile_model(
     learning_rate: float,
     training_examples: int,
     steps_per_execution: int = STEPS_PER_EXECUTION,
-    one_hot_labels: bool = True,
     precision: str = "float32",
 ) -> None:
     """Compile with the entry's optimizer, schedule and loss, reporting accuracy."""
@@ -65,7 +62,7 @@ def compile_model(
     rate = make_schedule(params.schedule, learning_rate, steps * params.epochs, steps * params.warmup_epochs)
     model.compile(
         optimizer=entry_optimizer(params, rate, precision),
-        loss=make_loss(one_hot_labels, params.label_smoothing),
+        loss=make_loss(params.label_smoothing),
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution,
     )
@@ -74,10 +71,10 @@ def compile_model(
 def compile_classifier(
     model: keras.Model, optimizer: str, learning_rate: float, steps_per_execution: int = STEPS_PER_EXECUTION
 ) -> None:
-    """Compile the study's way: the named optimizer at a constant rate, sparse labels."""
+    """Compile the study's way: the named optimizer at a constant rate (which a callback may change), no smoothing."""
     model.compile(
         optimizer=make_optimizer(optimizer, learning_rate),
-        loss=make_loss(one_hot_labels=False),
+        loss=make_loss(),
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution,
     )

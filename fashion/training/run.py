@@ -17,7 +17,7 @@ import numpy as np
 
 from fashion.core.params import ModelParams
 from fashion.core.tensorflow_setup import keras, make_deterministic, tf
-from fashion.data.input_pipeline import make_datasets, one_hot, uses_input_pipeline
+from fashion.data.input_pipeline import make_datasets, one_hot
 from fashion.models.cost import forward_flops
 from fashion.models.registry import build_model
 from fashion.training.distribute import make_strategy, resolve_strategy_name, steps_per_execution
@@ -102,12 +102,9 @@ def train_model(
     precision = resolve_precision(params.precision, gpus, cpu_has_native_bfloat16())
     multi_worker = strategy_name == "multi_worker"
     make_deterministic(params.seed)
-    # Multi-worker runs always read the input pipeline (one-hot labels): the custom loop needs tf.data.
-    pipeline = uses_input_pipeline(params) or multi_worker
-    if pipeline:
-        training_data, validation_data, steps = make_datasets(params, training, validation)
-    else:
-        training_data, validation_data, steps = training, validation, None
+    training_data, validation_data, steps = make_datasets(
+        training, validation, params.batch_size, params.seed, params.augmentation
+    )
 
     sweep_rows = []
     if params.sweep is not None:
@@ -117,7 +114,7 @@ def train_model(
         # device even under `mirrored`; its model is thrown away.
         make_deterministic(params.seed)
         sweep_rows, suggestion = run_fast_sweep(
-            build_model(params, precision), make_loss(True, params.label_smoothing),
+            build_model(params, precision), make_loss(params.label_smoothing),
             lambda schedule: entry_optimizer(params, schedule, precision), training_data, steps,
             validation[0], one_hot(validation[1]), params.sweep,
         )  # fmt: skip
@@ -127,18 +124,17 @@ def train_model(
     with strategy.scope():
         model = build_model(params, precision)
         compile_model(
-            model, params, learning_rate, len(training[0]), steps_per_execution(strategy_name),
-            one_hot_labels=pipeline, precision=precision,
-        )  # fmt: skip
+            model, params, learning_rate, len(training[0]), steps_per_execution(strategy_name), precision=precision
+        )
     keeps_best = params.restore_best_epoch or params.early_stopping_patience > 0
     best = KeepBestWeights(params.early_stopping_patience, restore=params.restore_best_epoch)
     started = time.perf_counter()
     try:
         with open_live_log(live_directory) as live:
             history = fit(
-                model, training_data, validation_data, params.epochs, params.batch_size, description=params.name,
+                model, training_data, validation_data, params.epochs, description=params.name,
                 callbacks=(live_callback(live), *((best,) if keeps_best else ())),
-                strategy=strategy if multi_worker else None, steps_per_epoch=steps,
+                strategy=strategy if multi_worker else None,
             )  # fmt: skip
             epochs_run = len(history["loss"])
             kept = best.kept_epoch if keeps_best else epochs_run

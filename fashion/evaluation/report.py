@@ -1,0 +1,62 @@
+"""Score models on the test set and write each one's report: metrics, confusion table, per-class table, figures.
+
+Used by the evaluate stage alone, the only reader of the test split.
+"""
+
+from pathlib import Path
+
+import numpy as np
+
+from fashion.core import paths
+from fashion.core.atomic import write_csv, write_json
+from fashion.core.dataset import CLASS_NAMES, INFERENCE_BATCH_SIZE
+from fashion.evaluation import figures
+from fashion.evaluation.scores import summarize
+from fashion.models.saving import load_trained_model
+
+
+def score_model(path: Path, images: np.ndarray, labels: np.ndarray) -> tuple[dict, np.ndarray]:
+    """(scores, probabilities) of the saved model at `path` on `images`."""
+    probabilities = load_trained_model(path).predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0)
+    return summarize(labels, probabilities, len(CLASS_NAMES)), probabilities
+
+
+def write_model_report(name: str, labels: np.ndarray, summary: dict) -> None:
+    """The test metrics, confusion table, per-class table and heatmap of one model."""
+    write_json(
+        paths.test_metrics_file(name),
+        {"test_accuracy": summary["accuracy"], "test_loss": summary["loss"], "test_macro_f1": summary["macro_f1"]},
+    )
+    write_csv(
+        paths.CONFUSION_DIR / f"{name}.csv",
+        ("actual", "predicted"),
+        [
+            (CLASS_NAMES[actual], CLASS_NAMES[predicted])
+            for actual, predicted in zip(labels, summary["predicted_labels"], strict=True)
+        ],
+    )
+    per_class = summary["per_class"]
+    write_csv(
+        paths.PER_CLASS_DIR / f"{name}.csv",
+        ("class", "precision", "recall", "f1", "support"),
+        [
+            (class_name, per_class["precision"][index], per_class["recall"][index], per_class["f1"][index],
+             int(per_class["support"][index]))
+            for index, class_name in enumerate(CLASS_NAMES)
+        ],
+    )  # fmt: skip
+    figures.confusion_heatmap(
+        summary["confusion"], CLASS_NAMES, f"{name}: test accuracy {summary['accuracy']:.2%}",
+        paths.CONFUSION_FIGURE_DIR / f"{name}.png",
+    )  # fmt: skip
+
+
+def write_prediction_grid(
+    name: str, images: np.ndarray, labels: np.ndarray, probabilities: np.ndarray, indices: np.ndarray, params
+) -> None:
+    """plots/predictions/<name>.png: the images at `indices` with their predicted class and confidence."""
+    figures.prediction_grid(
+        images[indices], labels[indices], probabilities[indices].argmax(axis=1), probabilities[indices].max(axis=1),
+        CLASS_NAMES, params.grid_rows, params.grid_columns, f"{name}: random test images (seed {params.seed})",
+        paths.PREDICTIONS_FIGURE_DIR / f"{name}.png",
+    )  # fmt: skip
