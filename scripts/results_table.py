@@ -1,14 +1,15 @@
-"""The README's results and benchmark tables, generated from committed files so that no number is copied by hand.
+"""The documents' generated tables, made from committed files so that no number or default is copied by hand.
 
     python scripts/results_table.py            # print the tables
-    python scripts/results_table.py --write    # put them into README.md, between their markers
-    python scripts/results_table.py --check    # exit 1 if README.md's tables are not the generated ones
+    python scripts/results_table.py --write    # put each into its document, between its markers
+    python scripts/results_table.py --check    # exit 1 if a document's table is not the generated one
 
-The results table reads params.yaml (which models and ensembles exist, and
-their shapes), metrics/train, metrics/ensemble, metrics/test and metrics/cost,
-and the training seconds the benchmark measured; the benchmark table reads
-bench/results.json. The test suite runs --check, so a run committed without
-regenerating the tables fails CI.
+The results table (README.md) reads params.yaml (which models and ensembles
+exist, and their shapes), metrics/train, metrics/ensemble, metrics/test and
+metrics/cost, and the training seconds the benchmark measured; the benchmark
+table (docs/benchmark.md) reads bench/results.json; the model keys table
+(docs/models.md) reads the params schema, MODEL_KEYS. The test suite runs
+--check, so a run committed without regenerating the tables fails CI.
 """
 
 import argparse
@@ -19,8 +20,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-README = ROOT / "README.md"
-MARKERS = {name: (f"<!-- {name} table: start -->", f"<!-- {name} table: end -->") for name in ("results", "benchmark")}
+sys.path.insert(0, str(ROOT))  # the params schema, for the keys table
+DOCUMENTS = {"results": "README.md", "benchmark": "docs/benchmark.md", "model keys": "docs/models.md"}
+MARKERS = {name: (f"<!-- {name} table: start -->", f"<!-- {name} table: end -->") for name in DOCUMENTS}
 PRECISION_NAMES = {"float32": "float32", "mixed_bfloat16": "bf16", "mixed_float16": "fp16"}
 
 
@@ -96,33 +98,57 @@ def benchmark_table() -> str:
     return "\n".join(lines)
 
 
-def with_tables(readme: str, generated: dict[str, str]) -> str:
-    for name, text in generated.items():
-        start, end = MARKERS[name]
-        if start not in readme or end not in readme:
-            raise SystemExit(f"README.md has no {start} ... {end} markers")
-        before, rest = readme.split(start, 1)
-        _, after = rest.split(end, 1)
-        readme = f"{before}{start}\n{text}\n{end}{after}"
-    return readme
+def keys_table() -> str:
+    """Every key of a `models:` entry, from its one declaration in fashion/core/params.py."""
+    from fashion.core.params import MODEL_KEYS, REQUIRED
+
+    lines = ["| key | architectures | default | allowed | meaning |", "|---|---|---|---|---|"]
+    for key in MODEL_KEYS:
+        default = "required" if key.default is REQUIRED else f"`{json.dumps(key.default)}`".replace("[]", "[]")
+        if key.choices:
+            allowed = ", ".join(key.choices)
+        elif key.minimum is not None or key.maximum is not None:
+            low = "" if key.minimum is None else f"{key.minimum:g} ≤ "
+            high = "" if key.maximum is None else f" ≤ {key.maximum:g}"
+            allowed = f"{low}{key.kind}{high}"
+        else:
+            allowed = key.kind.replace("_", " ")
+        architectures = ", ".join(key.architectures) or "every"
+        lines.append(f"| `{key.name}` | {architectures} | {default} | {allowed} | {key.help} |")
+    return "\n".join(lines)
+
+
+def with_table(document: str, name: str, text: str) -> str:
+    start, end = MARKERS[name]
+    if start not in document or end not in document:
+        raise SystemExit(f"{DOCUMENTS[name]} has no {start} ... {end} markers")
+    before, rest = document.split(start, 1)
+    _, after = rest.split(end, 1)
+    return f"{before}{start}\n{text}\n{end}{after}"
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="replace the table in README.md")
-    mode.add_argument("--check", action="store_true", help="exit 1 unless README.md's table is current")
+    mode.add_argument("--write", action="store_true", help="replace the tables in their documents")
+    mode.add_argument("--check", action="store_true", help="exit 1 unless every document's table is current")
     arguments = parser.parse_args(argv)
-    generated = {"results": table(), "benchmark": benchmark_table()}
-    readme = README.read_text()
-    if arguments.write:
-        README.write_text(with_tables(readme, generated))
-    elif arguments.check:
-        if with_tables(readme, generated) != readme:
-            print("README.md's generated tables are stale: run `python scripts/results_table.py --write`.")
-            return 1
-    else:
+    generated = {"results": table(), "benchmark": benchmark_table(), "model keys": keys_table()}
+    if not (arguments.write or arguments.check):
         print("\n\n".join(generated.values()))
+        return 0
+    stale = []
+    for name, text in generated.items():
+        path = ROOT / DOCUMENTS[name]
+        document = path.read_text()
+        current = with_table(document, name, text)
+        if arguments.write:
+            path.write_text(current)
+        elif current != document:
+            stale.append(DOCUMENTS[name])
+    if arguments.check and stale:
+        print(f"Generated tables are stale in {', '.join(stale)}: run `python scripts/results_table.py --write`.")
+        return 1
     return 0
 
 

@@ -29,7 +29,7 @@ def main(argv=None) -> str:
     accuracies = {}
     for name, path in tqdm(saved.items(), desc="evaluate", unit="model"):
         summary, probabilities = score_model(path, images, labels)
-        write_model_report(name, labels, summary)
+        write_model_report(name, labels, probabilities, summary)
         write_prediction_grid(name, images, labels, probabilities, grid, params)
         accuracies[name] = summary["accuracy"]
     write_csv(paths.LEARNING_CURVES_FILE, LEARNING_CURVE_COLUMNS, learning_curve_rows(histories))

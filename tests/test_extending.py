@@ -1,17 +1,21 @@
 """The README's "how to extend" examples, carried out: each one works as written there."""
 
 import json
+import shutil
 
 import yaml
-from synthetic import write_params
+from synthetic import REPOSITORY_ROOT, write_params
 
 from fashion.core import params, paths
 from fashion.core.params import Key
 from stages import train
 
+README = (REPOSITORY_ROOT / "README.md").read_text()
+
 
 def test_a_new_architecture_is_one_builder_and_its_schema_keys(processed_project, monkeypatch):
     """README, "Add an architecture": register a builder, declare its keys, and train it with the real stage."""
+    assert 'Key("width", "integer", "units of the one hidden layer", 64, 1, architectures=("wide",))' in README
     from fashion.core.tensorflow_setup import keras
     from fashion.models import registry
 
@@ -49,3 +53,75 @@ def test_every_declared_architecture_has_a_builder():
     from fashion.models.registry import BUILDERS
 
     assert set(params.known_architectures()) == set(BUILDERS)
+
+
+def test_a_new_test_metric_is_one_entry(processed_project, monkeypatch):
+    """README, "Add a test metric": one entry in TEST_METRICS, and evaluate writes it for every model."""
+    from fashion.evaluation import report
+    from fashion.evaluation.scores import top_k_accuracy
+    from stages import ensemble, evaluate, lr_find
+
+    monkeypatch.setitem(
+        report.TEST_METRICS,
+        "test_top_2_accuracy", lambda labels, probabilities: top_k_accuracy(labels, probabilities, 2),
+    )  # fmt: skip
+    assert "top_k_accuracy(labels, probabilities, 2)" in README
+    assert lr_find.main([]) == 0
+    for name in params.model_names(params.load_params(paths.PARAMS_FILE)):
+        assert train.main(["--model", name]) == 0
+    assert ensemble.main([]) == 0 and evaluate.main([]) == 0
+    settings = yaml.safe_load(paths.PARAMS_FILE.read_text())
+    for name in (*settings["models"], *settings["lr_find_models"], *settings["ensembles"]):
+        scores = json.loads(paths.test_metrics_file(name).read_text())
+        assert scores["test_accuracy"] <= scores["test_top_2_accuracy"] <= 1.0
+
+
+CLASS_BALANCE_STAGE = '''"""Stage class_balance: how far each split is from equal classes (an example stage)."""
+
+import json
+import sys
+
+from fashion.core import paths
+from fashion.core.atomic import write_json
+from fashion.core.cli import stage_entry_point
+from fashion.core.dataset import CLASS_NAMES
+
+
+@stage_entry_point("class_balance")
+def main(argv=None) -> str:
+    ratios = {}
+    for split in ("train", "validation", "test"):
+        counts = json.loads(paths.data_metrics_file(split).read_text())
+        ratios[split] = max(counts[name] for name in CLASS_NAMES) / min(counts[name] for name in CLASS_NAMES)
+    write_json(paths.METRICS_DIR / "class_balance.json", ratios)
+    return "largest / smallest class: " + ", ".join(f"{split} {ratio:.2f}" for split, ratio in ratios.items())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''
+
+
+def readme_block(after: str, language: str) -> str:
+    """The first ```language block of the README after the text `after`."""
+    rest = README[README.index(after) :]
+    start = rest.index(f"```{language}\n") + len(language) + 4
+    return rest[start : rest.index("```", start)]
+
+
+def test_a_new_stage_is_a_script_and_a_dvc_yaml_entry(reproduced_repository, tmp_path):
+    """README, "Add a stage": its dvc.yaml entry, as written there, runs under the real `dvc repro`."""
+    from conftest import run
+
+    repository = tmp_path / "repository"
+    shutil.copytree(reproduced_repository, repository, symlinks=True)
+    (repository / "stages" / "class_balance.py").write_text(CLASS_BALANCE_STAGE)
+    definition = (repository / "dvc.yaml").read_text()  # the entry goes at the end of `stages:`
+    stage = readme_block("**Add a stage**", "yaml")
+    (repository / "dvc.yaml").write_text(definition.replace("\nplots:", f"\n{stage}\nplots:", 1))
+    run(["dvc", "repro", "class_balance"], repository)
+    assert json.loads((repository / "metrics" / "class_balance.json").read_text()) == {
+        "train": 1.0, "validation": 1.0, "test": 1.0,  # the synthetic classes are balanced
+    }  # fmt: skip
+    assert "metrics/class_balance.json" in run(["dvc", "metrics", "show"], repository)
+    assert "class_balance" not in run(["dvc", "status"], repository)  # up to date after its run

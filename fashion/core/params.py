@@ -36,6 +36,9 @@ LEARNING_RATE_FROM_LR_FIND = "lr_find"
 LEARNING_RATE_FROM_OWN_SWEEP = "sweep"
 POOLINGS = ("max", "average")
 GLOBAL_POOLINGS = ("average", "max", "flatten")
+# Below this chance per image, random erasing leaves nearly every batch untouched: the key would be accepted
+# and change nothing.
+MINIMUM_ERASE_PROBABILITY = 0.01
 MODEL_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -500,6 +503,8 @@ def _check_combinations(values: dict, given: dict, where: str, architecture: str
         (warmup > 0 and warmup >= epochs, "warmup_epochs", f"fewer than epochs ({epochs})"),
         (patience > 0 and patience >= epochs - 1, "early_stopping_patience",
          f"0, or fewer than epochs - 1 ({epochs - 1}): a larger patience can never stop training early"),
+        (0 < values["augmentation.erase_probability"] < MINIMUM_ERASE_PROBABILITY, "augmentation.erase_probability",
+         f"0, or at least {MINIMUM_ERASE_PROBABILITY} (a smaller chance erases almost no image)"),
         ("augmentation.erase_max_fraction" in given and values["augmentation.erase_probability"] == 0,
          "augmentation.erase_max_fraction", "left out unless augmentation.erase_probability is above 0"),
         (architecture == "convolutional" and "pooling" in given and len(values["blocks"]) == 1,

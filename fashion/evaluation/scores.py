@@ -46,3 +46,20 @@ def summarize(true_labels: np.ndarray, probabilities: np.ndarray, classes: int) 
         "confusion": confusion,
         "per_class": per_class,
     }
+
+
+def top_k_accuracy(true_labels: np.ndarray, probabilities: np.ndarray, k: int) -> float:
+    """Share of images whose true class is among the `k` most probable (ties broken by class order)."""
+    top = np.argsort(-probabilities, axis=1, kind="stable")[:, :k]
+    return float(np.mean(np.any(top == true_labels[:, None], axis=1)))
+
+
+def accuracy(true_labels: np.ndarray, probabilities: np.ndarray) -> float:
+    """Share of images whose most probable class is the true one."""
+    return float(np.mean(probabilities.argmax(axis=1) == true_labels))
+
+
+def macro_f1(true_labels: np.ndarray, probabilities: np.ndarray) -> float:
+    """The mean of the per-class F1 scores, every class weighted alike."""
+    classes = probabilities.shape[1]
+    return float(per_class_scores(confusion_matrix(true_labels, probabilities.argmax(axis=1), classes))["f1"].mean())
