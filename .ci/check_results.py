@@ -90,18 +90,16 @@ def this_machine() -> dict:
     }
 
 
-# Outputs whose bytes are not yet reproducible, though what they compute is (the metrics
+# The one output whose bytes are not reproducible, though what it computes is (the metrics
 # diff above is empty): TensorFlow's SavedModel numbers its objects per process, so two
 # exports of the same weights differ (the export stage checks it against the Keras model on
-# every validation image); and a .keras file's config.json holds Keras's shared_object_id,
-# a Python object id, for objects its layers share (the dense study models), so the file
-# differs although its weights are bit-identical. Their hashes in dvc.lock (as outputs, and
-# as the models/ and ensembles/ folders other stages depend on) may change; nothing else.
-NOT_BYTE_REPRODUCIBLE = ("export/saved_model", "models", "ensembles")
+# every validation image). Its hash in dvc.lock may change; nothing else may, the .keras
+# models and ensembles included (fashion/models/saving.py makes their bytes reproducible).
+NOT_BYTE_REPRODUCIBLE = ("export/saved_model",)
 
 
 def unreproducible(path: str) -> bool:
-    return path in NOT_BYTE_REPRODUCIBLE or path.endswith(".keras")
+    return path in NOT_BYTE_REPRODUCIBLE
 
 
 def lock_without_unreproducible(text: str) -> dict:

@@ -2,11 +2,12 @@
 
 import json
 import shutil
+import subprocess
 import time
 
 import pytest
 import yaml
-from conftest import run
+from conftest import environment, run
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +23,11 @@ def committed_run(reproduced_repository, tmp_path_factory):
 def test_queued_experiments_run_in_parallel_with_different_metrics(committed_run):
     for learning_rate in ("0.005", "0.05"):
         run(["dvc", "exp", "run", "--queue", "-S", f"models.model_1.learning_rate={learning_rate}"], committed_run)
-    run(["dvc", "queue", "start", "-j", "2"], committed_run)
+    # The queue's workers outlive `dvc queue start` and inherit its output: a file, not a pipe
+    # that `run` would wait on until the workers exit.
+    with (committed_run.parent / "queue-start.log").open("w") as log:
+        subprocess.run(["dvc", "queue", "start", "-j", "2"], cwd=committed_run, env=environment(), stdout=log,
+                       stderr=subprocess.STDOUT, check=True)  # fmt: skip
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         status = run(["dvc", "queue", "status"], committed_run)

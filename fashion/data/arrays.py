@@ -17,7 +17,6 @@ import numpy as np
 from fashion.core.atomic import atomic_path, write_json
 from fashion.core.errors import PipelineError
 
-SPLITS = ("train", "validation", "test")
 CHECKSUMS_FILE_NAME = "checksums.json"
 REBUILD = "Run `dvc repro normalize --force` to rebuild it."
 
