@@ -98,7 +98,10 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
         return sorted(line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage"))
 
     train_stages = ("train", "train_lr_find")
-    assert reruns("lr_find", None, "suggestion_divisor", 3, train_stages) == ["lr_find", "train_lr_find@model_4"]
+    lr_find_divisor = params["lr_find"]["suggestion_divisor"]
+    assert reruns("lr_find", None, "suggestion_divisor", lr_find_divisor + 1, train_stages) == [
+        "lr_find", "train_lr_find@model_4",
+    ]  # fmt: skip
     divisor = params["models"]["cnn_residual"]["sweep"]["suggestion_divisor"]
     assert reruns("models", "cnn_residual", "sweep.suggestion_divisor", divisor * 2, train_stages) == [
         "train@cnn_residual"
