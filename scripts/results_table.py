@@ -8,7 +8,8 @@ The results table (README.md) reads params.yaml (which models and ensembles
 exist, and their shapes), metrics/train, metrics/ensemble, metrics/test and
 metrics/cost, and the training seconds the benchmark measured; the benchmark
 table (docs/benchmark.md) reads bench/results.json; the model keys table
-(docs/models.md) reads the params schema, MODEL_KEYS. The test suite runs
+and the section keys table (docs/models.md) read the params schema,
+MODEL_KEYS and SECTION_KEYS. The test suite runs
 --check, so a run committed without regenerating the tables fails CI.
 """
 
@@ -21,7 +22,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the params schema, for the keys table
-DOCUMENTS = {"results": "README.md", "benchmark": "docs/benchmark.md", "model keys": "docs/models.md"}
+DOCUMENTS = {
+    "results": "README.md", "benchmark": "docs/benchmark.md", "model keys": "docs/models.md",
+    "section keys": "docs/models.md",
+}  # fmt: skip
 MARKERS = {name: (f"<!-- {name} table: start -->", f"<!-- {name} table: end -->") for name in DOCUMENTS}
 PRECISION_NAMES = {"float32": "float32", "mixed_bfloat16": "bf16", "mixed_float16": "fp16"}
 
@@ -98,23 +102,43 @@ def benchmark_table() -> str:
     return "\n".join(lines)
 
 
+def allowed_values(key) -> str:
+    """What a key accepts, in words: its choices, its bounds, or its kind."""
+    if key.choices:
+        return ", ".join(key.choices)
+    if key.minimum is not None or key.maximum is not None:
+        low = "" if key.minimum is None else f"{key.minimum:g} ≤ "
+        high = "" if key.maximum is None else f" ≤ {key.maximum:g}"
+        return f"{low}{key.kind}{high}"
+    return key.kind.replace("_", " ")
+
+
+def default_value(key) -> str:
+    from fashion.core.params import REQUIRED
+
+    return "required" if key.default is REQUIRED else f"`{json.dumps(key.default)}`"
+
+
 def keys_table() -> str:
     """Every key of a `models:` entry, from its one declaration in fashion/core/params.py."""
-    from fashion.core.params import MODEL_KEYS, REQUIRED
+    from fashion.core.params import MODEL_KEYS
 
     lines = ["| key | architectures | default | allowed | meaning |", "|---|---|---|---|---|"]
     for key in MODEL_KEYS:
-        default = "required" if key.default is REQUIRED else f"`{json.dumps(key.default)}`".replace("[]", "[]")
-        if key.choices:
-            allowed = ", ".join(key.choices)
-        elif key.minimum is not None or key.maximum is not None:
-            low = "" if key.minimum is None else f"{key.minimum:g} ≤ "
-            high = "" if key.maximum is None else f" ≤ {key.maximum:g}"
-            allowed = f"{low}{key.kind}{high}"
-        else:
-            allowed = key.kind.replace("_", " ")
         architectures = ", ".join(key.architectures) or "every"
-        lines.append(f"| `{key.name}` | {architectures} | {default} | {allowed} | {key.help} |")
+        lines.append(f"| `{key.name}` | {architectures} | {default_value(key)} | {allowed_values(key)} | {key.help} |")
+    return "\n".join(lines)
+
+
+def section_keys_table() -> str:
+    """Every key of the other sections of params.yaml, from their declarations in fashion/core/params.py."""
+    from fashion.core.params import SECTION_KEYS
+
+    lines = ["| key | default | allowed | meaning |", "|---|---|---|---|"]
+    for section, keys in SECTION_KEYS.items():
+        lines += [
+            f"| `{section}.{key.name}` | {default_value(key)} | {allowed_values(key)} | {key.help} |" for key in keys
+        ]
     return "\n".join(lines)
 
 
@@ -133,7 +157,10 @@ def main(argv=None) -> int:
     mode.add_argument("--write", action="store_true", help="replace the tables in their documents")
     mode.add_argument("--check", action="store_true", help="exit 1 unless every document's table is current")
     arguments = parser.parse_args(argv)
-    generated = {"results": table(), "benchmark": benchmark_table(), "model keys": keys_table()}
+    generated = {
+        "results": table(), "benchmark": benchmark_table(), "model keys": keys_table(),
+        "section keys": section_keys_table(),
+    }  # fmt: skip
     if not (arguments.write or arguments.check):
         print("\n\n".join(generated.values()))
         return 0

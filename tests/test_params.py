@@ -49,7 +49,7 @@ CASES = [
     (normalize, "normalize.seed", DELETE, "missing key 'normalize.seed'"),
     (lr_find, "lr_find.epochs", 1, "lr_find.epochs must be an integer of at least 2"),
     (lr_find, "lr_find.hidden_units", [4, 0], "lr_find.hidden_units[1] must be an integer of at least 1"),
-    (lr_find, "lr_find.smoothing", 1.0, "lr_find.smoothing must be a number in [0, 1)"),
+    (lr_find, "lr_find.smoothing", 1.0, "lr_find.smoothing must be a number between 0.0 and 0.99"),
     (lr_find, "lr_find.optimizer", "adamw", "lr_find.optimizer must be one of adam, sgd, rmsprop"),
     (train, "models.model_1.learning_rate", 0, "models.model_1.learning_rate must be a positive number"),
     (train, "models.model_1.learning_rate", "auto", "a positive number or 'sweep'"),

@@ -222,67 +222,23 @@ def check_params(raw: dict) -> None:
 
 
 def parse_download(raw: dict) -> DownloadParams:
-    section = _section(raw, "download", ("mirrors", "sha256", "timeout_seconds", "attempts_per_mirror"))
-    mirrors = section["mirrors"]
-    if not isinstance(mirrors, list) or not mirrors:
-        raise _invalid("download.mirrors", "a non-empty list of URLs", mirrors)
-    for index, mirror in enumerate(mirrors):
-        if not isinstance(mirror, str) or not mirror.startswith(MIRROR_SCHEMES):
-            raise _invalid(
-                f"download.mirrors[{index}]",
-                f"a URL starting with {', '.join(MIRROR_SCHEMES)}",
-                mirror,
-            )
-    return DownloadParams(
-        mirrors=tuple(mirrors),
-        sha256=parse_checksums(raw),
-        timeout_seconds=_number(section["timeout_seconds"], "download.timeout_seconds", 0.1),
-        attempts_per_mirror=_integer(section["attempts_per_mirror"], "download.attempts_per_mirror", 1, maximum=10),
-    )
+    return DownloadParams(**_read_section(raw, "download", DOWNLOAD_KEYS))
 
 
 def parse_checksums(raw: dict) -> dict[str, str]:
     """Only `download.sha256`: the pinned content hash of each dataset file."""
     section = _mapping(raw.get("download"), "download")
-    checksums = _section(section, "sha256", DATASET_FILES, prefix="download.sha256")
-    for file_name, digest in checksums.items():
-        if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
-            raise _invalid(f"download.sha256.{file_name}", "64 lowercase hex digits", digest)
-    return dict(checksums)
+    if "sha256" not in section:
+        raise PipelineError("params.yaml: missing key 'download.sha256' (SHA-256 of each dataset file's content).")
+    return _check_key(DOWNLOAD_KEYS_BY_NAME["sha256"], section["sha256"], "download.sha256")
 
 
 def parse_normalize(raw: dict) -> NormalizeParams:
-    section = _section(raw, "normalize", ("validation_fraction", "seed"))
-    fraction = _number(section["validation_fraction"], "normalize.validation_fraction", 0.0)
-    if not 0.0 < fraction < 1.0:
-        raise _invalid("normalize.validation_fraction", "a number strictly between 0 and 1", fraction)
-    return NormalizeParams(
-        validation_fraction=fraction,
-        seed=_integer(section["seed"], "normalize.seed", 0),
-    )
+    return NormalizeParams(**_read_section(raw, "normalize", NORMALIZE_KEYS))
 
 
 def parse_lr_find(raw: dict) -> LrFindParams:
-    keys = (
-        "hidden_units", "activation", "optimizer", "start_learning_rate", "epochs_per_decade", "epochs",
-        "batch_size", "seed", "smoothing", "suggestion_divisor",
-    )  # fmt: skip
-    section = _section(raw, "lr_find", keys)
-    smoothing = _number(section["smoothing"], "lr_find.smoothing", 0.0)
-    if smoothing >= 1.0:
-        raise _invalid("lr_find.smoothing", "a number in [0, 1)", smoothing)
-    return LrFindParams(
-        hidden_units=_units(section["hidden_units"], "lr_find.hidden_units"),
-        activation=_choice(section["activation"], "lr_find.activation", ACTIVATIONS),
-        optimizer=_choice(section["optimizer"], "lr_find.optimizer", STUDY_OPTIMIZERS),
-        start_learning_rate=_number(section["start_learning_rate"], "lr_find.start_learning_rate", 1e-12),
-        epochs_per_decade=_number(section["epochs_per_decade"], "lr_find.epochs_per_decade", 1e-6),
-        epochs=_integer(section["epochs"], "lr_find.epochs", 2),
-        batch_size=_integer(section["batch_size"], "lr_find.batch_size", 1),
-        seed=_integer(section["seed"], "lr_find.seed", 0),
-        smoothing=smoothing,
-        suggestion_divisor=_number(section["suggestion_divisor"], "lr_find.suggestion_divisor", 1.0),
-    )
+    return LrFindParams(**_read_section(raw, "lr_find", LR_FIND_KEYS))
 
 
 def parse_models(raw: dict) -> dict[str, ModelParams]:
@@ -378,6 +334,55 @@ MODEL_KEYS = (
     Key("sweep.suggestion_divisor", "number", "the suggestion is the minimum-loss rate divided by this", 4.0, 1.0),
 )  # fmt: skip
 MODEL_KEYS_BY_NAME = {key.name: key for key in MODEL_KEYS}
+
+# The other sections, declared the same way; each is read by `_read_section`.
+DOWNLOAD_KEYS = (
+    Key("mirrors", "urls", "base URLs tried in order; a file is taken from the first whose copy matches sha256"),
+    Key("sha256", "checksums", "SHA-256 of each dataset file's decompressed content"),
+    Key("timeout_seconds", "number", "seconds a network read may stall before the mirror counts as failed",
+        minimum=0.1),
+    Key("attempts_per_mirror", "integer", "tries after a timeout or broken connection, before the next mirror",
+        minimum=1, maximum=10),
+)  # fmt: skip
+DOWNLOAD_KEYS_BY_NAME = {key.name: key for key in DOWNLOAD_KEYS}
+NORMALIZE_KEYS = (
+    Key("validation_fraction", "fraction", "share of the training images held out for validation, by class"),
+    Key("seed", "integer", "seeds the stratified split", minimum=0),
+)
+LR_FIND_KEYS = (
+    Key("hidden_units", "units", "units of each hidden Dense layer of the swept network"),
+    Key("activation", "choice", "activation of every hidden layer", choices=ACTIVATIONS),
+    Key("optimizer", "choice", "the Keras optimizer", choices=STUDY_OPTIMIZERS),
+    Key("start_learning_rate", "number", "the rate of the first epoch", minimum=1e-12),
+    Key("epochs_per_decade", "number", "epochs over which the rate grows tenfold", minimum=1e-6),
+    Key("epochs", "integer", "epochs the sweep lasts", minimum=2),
+    Key("batch_size", "integer", "images per training step", minimum=1),
+    Key("seed", "integer", "seeds weights and shuffling", minimum=0),
+    Key("smoothing", "fraction", "exponential smoothing of the validation loss before its minimum", maximum=0.99),
+    Key("suggestion_divisor", "number", "the suggestion is the minimum-loss rate divided by this", minimum=1.0),
+)
+ENSEMBLE_KEYS = (
+    Key("members", "names", "the models whose probabilities are averaged"),
+    Key("flip_test_time_augmentation", "boolean", "also average each member's view of the mirrored images"),
+)
+EVALUATE_KEYS = (
+    Key("grid_rows", "integer", "rows of the prediction grid", minimum=1, maximum=10),
+    Key("grid_columns", "integer", "columns of the prediction grid", minimum=1, maximum=10),
+    Key("seed", "integer", "picks the grid's test images", minimum=0),
+)
+DISTRIBUTE_KEYS = (Key("strategy", "choice", "how the train stages use devices and machines", choices=STRATEGIES),)
+EXPORT_KEYS = (Key("model", "name", f"the model to export, or {EXPORT_BEST}: the highest validation accuracy"),)
+SECTION_KEYS = {
+    "download": DOWNLOAD_KEYS, "normalize": NORMALIZE_KEYS, "lr_find": LR_FIND_KEYS, "ensembles.<name>": ENSEMBLE_KEYS,
+    "evaluate": EVALUATE_KEYS, "distribute": DISTRIBUTE_KEYS, "export": EXPORT_KEYS,
+}  # fmt: skip
+# Rules a single key's bounds cannot say: (broken, key, what is allowed).
+SECTION_RULES = {
+    "normalize": (
+        (lambda values: not 0.0 < values["validation_fraction"] < 1.0, "validation_fraction",
+         "a number strictly between 0 and 1"),
+    ),
+}  # fmt: skip
 # Keys that only some architectures take but that the training code reads, not the builder.
 TRAINING_KEYS_OF_SOME_ARCHITECTURES = ("precision",)
 NESTED_SECTIONS = ("augmentation", "sweep")
@@ -418,16 +423,10 @@ def parse_model(raw: dict, name: str) -> ModelParams:
         )
     allowed = [key for key in model_keys(architecture) if not (from_lr_find and key.name == "learning_rate")]
     given = _flatten_entry(entry, where, allowed)
-    values = {"architecture": architecture}  # checked above, against every architecture declared
-    for key in allowed:
-        if key.name in values:
-            continue
-        if key.name in given:
-            values[key.name] = _check_key(key, given[key.name], f"{where}.{key.name}")
-        elif key.default is REQUIRED:
-            raise PipelineError(f"params.yaml: missing key '{where}.{key.name}' ({key.help}).")
-        else:
-            values[key.name] = key.default
+    # architecture was checked above, against every architecture declared.
+    others = [key for key in allowed if key.name != "architecture"]
+    given_others = {name: value for name, value in given.items() if name != "architecture"}
+    values = {"architecture": architecture, **_read_keys(given_others, where, others)}
     if from_lr_find:
         values["learning_rate"] = LEARNING_RATE_FROM_LR_FIND
     _check_combinations(values, given, where, architecture)
@@ -462,7 +461,7 @@ def _check_key(key: Key, value, where: str):
     if key.kind in ("number", "fraction"):
         number = _number(value, where, key.minimum or 0.0)
         if key.maximum is not None and number > key.maximum:
-            raise _invalid(where, f"a number between {key.minimum} and {key.maximum}", value)
+            raise _invalid(where, f"a number between {key.minimum or 0.0} and {key.maximum}", value)
         return number
     if key.kind == "units":
         return _units(value, where)
@@ -474,6 +473,28 @@ def _check_key(key: Key, value, where: str):
         return tuple(_units(block, f"{where}[{index}]") for index, block in enumerate(value))
     if key.kind == "learning_rate":
         return _learning_rate(value, where)
+    if key.kind == "name":
+        if not isinstance(value, str):
+            raise _invalid(where, "a name", value)
+        return value
+    if key.kind == "names":
+        if not isinstance(value, list) or not value or len(set(map(str, value))) != len(value):
+            raise _invalid(where, "a list of different model names", value)
+        return tuple(value)
+    if key.kind == "urls":
+        if not isinstance(value, list) or not value:
+            raise _invalid(where, "a non-empty list of URLs", value)
+        for index, url in enumerate(value):
+            if not isinstance(url, str) or not url.startswith(MIRROR_SCHEMES):
+                raise _invalid(f"{where}[{index}]", f"a URL starting with {', '.join(MIRROR_SCHEMES)}", url)
+        return tuple(value)
+    if key.kind == "checksums":
+        checksums = _read_keys(_mapping(value, where), where, [Key(name, "sha256", "") for name in DATASET_FILES])
+        return dict(checksums)
+    if key.kind == "sha256":
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+            raise _invalid(where, "64 lowercase hex digits", value)
+        return value
     raise ValueError(f"unknown kind {key.kind!r} of key {key.name}")
 
 
@@ -576,42 +597,64 @@ def parse_ensembles(raw: dict) -> dict[str, EnsembleParams]:
             raise _invalid(where, "a name of letters, digits and underscores", name)
         if name in models:
             raise _invalid(where, "a name that no model entry uses", name)
-        entry = _section(ensembles, name, ("members", "flip_test_time_augmentation"), prefix=where)
-        flips = _boolean(entry["flip_test_time_augmentation"], f"{where}.flip_test_time_augmentation")
+        values = _read_keys(_mapping(ensembles[name], where), where, ENSEMBLE_KEYS)
         # One member with flips is that model with test-time augmentation; one
         # member without them would only be a copy of the model.
-        fewest = 1 if flips else 2
-        members = entry["members"]
-        if not isinstance(members, list) or len(members) < fewest or len(set(map(str, members))) != len(members):
+        fewest = 1 if values["flip_test_time_augmentation"] else 2
+        members = values["members"]
+        if len(members) < fewest:
             raise _invalid(
                 f"{where}.members",
                 "a list of different model names: at least two, or one with flip_test_time_augmentation: true",
-                members,
+                list(members),
             )
         for member in members:
             _choice(member, f"{where}.members", models)
-        parsed[name] = EnsembleParams(name=name, members=tuple(members), flip_test_time_augmentation=flips)
+        parsed[name] = EnsembleParams(name=name, **values)
     return parsed
 
 
 def parse_evaluate(raw: dict) -> EvaluateParams:
-    section = _section(raw, "evaluate", ("grid_rows", "grid_columns", "seed"))
-    return EvaluateParams(
-        grid_rows=_integer(section["grid_rows"], "evaluate.grid_rows", 1, maximum=10),
-        grid_columns=_integer(section["grid_columns"], "evaluate.grid_columns", 1, maximum=10),
-        seed=_integer(section["seed"], "evaluate.seed", 0),
-    )
+    return EvaluateParams(**_read_section(raw, "evaluate", EVALUATE_KEYS))
 
 
 def parse_distribute(raw: dict) -> DistributeParams:
-    section = _section(raw, "distribute", ("strategy",))
-    return DistributeParams(strategy=_choice(section["strategy"], "distribute.strategy", STRATEGIES))
+    return DistributeParams(**_read_section(raw, "distribute", DISTRIBUTE_KEYS))
 
 
 def parse_export(raw: dict) -> ExportParams:
-    section = _section(raw, "export", ("model",))
-    model = _choice(section["model"], "export.model", (EXPORT_BEST, *model_names(raw)))
-    return ExportParams(model=model)
+    model = _read_section(raw, "export", EXPORT_KEYS)["model"]
+    return ExportParams(model=_choice(model, "export.model", (EXPORT_BEST, *model_names(raw))))
+
+
+def _read_section(raw: dict, name: str, keys: tuple[Key, ...]) -> dict:
+    """The section `name` of params.yaml, checked against its `keys`: a dict of their validated values."""
+    if name not in raw:
+        raise PipelineError(
+            f"params.yaml: missing section '{name}'; it needs the keys {', '.join(key.name for key in keys)}."
+        )
+    values = _read_keys(_mapping(raw[name], name), name, keys)
+    for broken, key, allowed in SECTION_RULES.get(name, ()):
+        if broken(values):
+            raise _invalid(f"{name}.{key}", allowed, values[key])
+    return values
+
+
+def _read_keys(given: dict, where: str, keys) -> dict:
+    """Each of `keys` from the mapping `given`, checked, or its default; an unknown or missing key is an error."""
+    names = [key.name for key in keys]
+    unknown = sorted(str(key) for key in set(given) - set(names))
+    if unknown:
+        raise PipelineError(f"params.yaml: unknown key '{where}.{unknown[0]}'; allowed keys are {', '.join(names)}.")
+    values = {}
+    for key in keys:
+        if key.name in given:
+            values[key.name] = _check_key(key, given[key.name], f"{where}.{key.name}")
+        elif key.default is REQUIRED:
+            raise PipelineError(f"params.yaml: missing key '{where}.{key.name}' ({key.help}).")
+        else:
+            values[key.name] = key.default
+    return values
 
 
 # Small checkers. Each returns the validated value or raises PipelineError.
@@ -625,24 +668,6 @@ def _mapping(value, where: str) -> dict:
     if not isinstance(value, dict):
         raise _invalid(where, "a mapping of keys to values", value)
     return value
-
-
-def _section(
-    parent: dict, name: str, keys: tuple[str, ...], prefix: str | None = None, optional: tuple[str, ...] = ()
-) -> dict:
-    """Return `parent[name]`, checking that it holds all of `keys` and nothing but `keys` and `optional`."""
-    where = prefix or name
-    if name not in parent:
-        raise PipelineError(f"params.yaml: missing '{where}'; it needs the keys {', '.join(keys)}.")
-    section = _mapping(parent[name], where)
-    allowed = (*keys, *optional)
-    unknown = sorted(str(key) for key in set(section) - set(allowed))
-    if unknown:
-        raise PipelineError(f"params.yaml: unknown key '{where}.{unknown[0]}'; allowed keys are {', '.join(allowed)}.")
-    missing = [key for key in keys if key not in section]
-    if missing:
-        raise PipelineError(f"params.yaml: missing key '{where}.{missing[0]}'.")
-    return section
 
 
 def _integer(value, key: str, minimum: int, maximum: int | None = None) -> int:
@@ -659,13 +684,6 @@ def _number(value, key: str, minimum: float) -> float:
         allowed = "a positive number" if minimum > 0 else f"a number of at least {minimum}"
         raise _invalid(key, allowed, value)
     return float(value)
-
-
-def _fraction(value, key: str) -> float:
-    number = _number(value, key, 0.0)
-    if number > 1.0:
-        raise _invalid(key, "a number between 0 and 1", value)
-    return number
 
 
 def _boolean(value, key: str) -> bool:
