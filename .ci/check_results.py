@@ -43,7 +43,15 @@ def read(path: str) -> dict:
     return json.loads(Path(path).read_text())
 
 
-def expected_files(models: list[str], ensembles: list[str]) -> list[Path]:
+def scored_files(name: str) -> list[str]:
+    """What evaluate writes for every model, baseline and ensemble."""
+    return [
+        f"metrics/test/{name}.json", f"metrics/summary/{name}.json", f"plots/confusion/{name}.csv",
+        f"plots/confusion_heatmap/{name}.png", f"plots/predictions/{name}.png", f"plots/per_class/{name}.csv",
+    ]  # fmt: skip
+
+
+def expected_files(models: list[str], baselines: list[str], ensembles: list[str]) -> list[Path]:
     expected = [
         "metrics/data/train.json", "metrics/data/validation.json", "metrics/data/test.json",
         "metrics/lr_find.json", "plots/lr_find.csv", "plots/lr_find.png",
@@ -52,18 +60,18 @@ def expected_files(models: list[str], ensembles: list[str]) -> list[Path]:
     ]  # fmt: skip
     for name in models:
         expected += [
-            f"models/{name}.keras", f"metrics/train/{name}.json", f"metrics/test/{name}.json",
-            f"metrics/cost/{name}.json", f"plots/history/{name}.csv", f"plots/sweep/{name}.csv",
-            f"plots/confusion/{name}.csv", f"plots/confusion_heatmap/{name}.png",
-            f"plots/predictions/{name}.png", f"plots/per_class/{name}.csv", f"live/{name}/metrics.json",
+            f"models/{name}.keras", f"metrics/train/{name}.json", f"metrics/cost/{name}.json",
+            f"plots/history/{name}.csv", f"plots/sweep/{name}.csv", f"live/{name}/metrics.json", *scored_files(name),
         ]  # fmt: skip
+    for name in baselines:
+        expected += [f"baselines/{name}.skops", f"metrics/baselines/{name}.json", *scored_files(name)]
     for name in ensembles:
-        expected += [f"ensembles/{name}.keras", f"metrics/ensemble/{name}.json", f"metrics/test/{name}.json"]
+        expected += [f"ensembles/{name}.keras", f"metrics/ensemble/{name}.json", *scored_files(name)]
     return [Path(path) for path in expected]
 
 
 def changed_metrics() -> list[str]:
-    """Metric files whose values differ from the committed ones, times excepted."""
+    """Declared metric files (the summaries, lr_find's, export's) whose values differ from the committed ones."""
     output = subprocess.run(
         ["dvc", "metrics", "diff", "HEAD", "--json"], check=True, capture_output=True, text=True
     ).stdout
@@ -133,10 +141,11 @@ def main() -> int:
     params = yaml.safe_load(Path("params.yaml").read_text())
     models = [*params["models"], *(params.get("lr_find_models") or {})]
     ensembles = list(params.get("ensembles") or {})
-    problems = [f"missing {path}" for path in expected_files(models, ensembles) if not path.is_file()]
+    baselines = list(params.get("baselines") or {})
+    problems = [f"missing {path}" for path in expected_files(models, baselines, ensembles) if not path.is_file()]
     accuracy = {
         name: read(f"metrics/test/{name}.json")["test_accuracy"]
-        for name in [*models, *ensembles]
+        for name in [*models, *baselines, *ensembles]
         if Path(f"metrics/test/{name}.json").is_file()
     }
     print("test accuracy:", ", ".join(f"{name} {value:.4f}" for name, value in accuracy.items()))

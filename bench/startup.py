@@ -17,6 +17,7 @@ STAGE_DATA = {
     "normalize": ((), False),
     "lr_find": (("train", "validation"), True),
     "train": (("train", "validation"), True),
+    "baseline": (("train", "validation"), False),  # scikit-learn, imported after the data loads
     "ensemble": (("validation",), True),
     "evaluate": (("test",), True),
     "export": (("validation",), True),

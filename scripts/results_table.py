@@ -50,6 +50,27 @@ def describe(entry: dict) -> str:
     return ", ".join(parts)
 
 
+def published_row(estimator: str, arguments: dict) -> tuple[str, float | None]:
+    """(what the table shows, the comparable published accuracy or None): the row of the same settings, else
+    the same classifier's row with its settings, which is not comparable."""
+    published = yaml.safe_load((ROOT / "docs" / "published_benchmark.yaml").read_text())["baselines"]
+    for row in published:
+        if row["estimator"] == estimator and row["arguments"] == arguments:
+            return f"{row['test_accuracy']:.3f}", row["test_accuracy"]
+    for row in published:
+        if row["estimator"] == estimator:
+            settings = ", ".join(f"{key}={value}" for key, value in row["arguments"].items())
+            return f"*{row['test_accuracy']:.3f} with {settings}*", None
+    return "—", None
+
+
+def describe_baseline(entry: dict) -> str:
+    """The estimator and its arguments, as scikit-learn would print them."""
+    arguments = ", ".join(f"{key}={value}" for key, value in (entry.get("arguments") or {}).items())
+    scaled = "standardized, " if entry.get("standardize", True) else ""
+    return f"{scaled}{entry['estimator']}({arguments})"
+
+
 def table() -> str:
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     models = {**params["models"], **(params.get("lr_find_models") or {})}
@@ -59,9 +80,18 @@ def table() -> str:
     }
     lines = [
         "| model | network | parameters | forward MFLOPs / image | precision | epochs kept / run | training s "
-        "| validation accuracy | test accuracy | test macro F1 |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| validation accuracy | test accuracy | test macro F1 | published test accuracy | difference |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    for name, entry in (params.get("baselines") or {}).items():
+        scored, test = read(f"metrics/baselines/{name}.json"), read(f"metrics/test/{name}.json")
+        published, comparable = published_row(entry["estimator"], entry.get("arguments") or {})
+        difference = "—" if comparable is None else f"{test['test_accuracy'] - comparable:+.3f}"
+        lines.append(
+            f"| `{name}` | {describe_baseline(entry)} | — | — | float64 | — | {seconds[name]:.0f} "
+            f"| {scored['validation_accuracy']:.4f} | **{test['test_accuracy']:.4f}** | {test['test_macro_f1']:.4f} "
+            f"| {published} | {difference} |"
+        )
     for name, entry in models.items():
         trained, test, cost = (
             read(f"metrics/train/{name}.json"),
@@ -73,7 +103,7 @@ def table() -> str:
             f"| `{name}` | {describe(entry)} | {cost['parameters']:,} | {cost['forward_flops_per_image'] / 1e6:.2f} "
             f"| {PRECISION_NAMES.get(cost['precision'], cost['precision'])} | {epochs} "
             f"| {seconds[name]:.0f} | {trained['validation_accuracy']:.4f} | **{test['test_accuracy']:.4f}** "
-            f"| {test['test_macro_f1']:.4f} |"
+            f"| {test['test_macro_f1']:.4f} | — | — |"
         )
     for name, entry in ensembles.items():
         scored, test = read(f"metrics/ensemble/{name}.json"), read(f"metrics/test/{name}.json")
@@ -84,8 +114,14 @@ def table() -> str:
         lines.append(
             f"| `{name}` | {network} | {scored['parameters']:,} | {scored['forward_flops_per_image'] / 1e6:.2f} "
             f"| — | — | {member_seconds:.0f} (members) | {scored['validation_accuracy']:.4f} "
-            f"| **{test['test_accuracy']:.4f}** | {test['test_macro_f1']:.4f} |"
+            f"| **{test['test_accuracy']:.4f}** | {test['test_macro_f1']:.4f} | — | — |"
         )
+    source = yaml.safe_load((ROOT / "docs" / "published_benchmark.yaml").read_text())["source"]
+    lines += [
+        "",
+        f"Published: {source} (docs/published_benchmark.yaml); a number in italics is the published row of other "
+        "settings of the same classifier, not comparable; difference: ours minus published.",
+    ]
     return "\n".join(lines)
 
 

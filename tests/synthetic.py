@@ -81,6 +81,12 @@ def tiny_params(mirrors: list[str], sha256: dict[str, str]) -> dict:
             model.update(blocks=[[4], [8]], dense_units=[], warmup_epochs=min(model.get("warmup_epochs", 0), 1))
         if model.get("early_stopping_patience", 0) >= model["epochs"] - 1:
             model["early_stopping_patience"] = 0
+    for baseline in (params.get("baselines") or {}).values():
+        arguments = baseline.setdefault("arguments", {})
+        if baseline["estimator"] in ("RandomForestClassifier", "ExtraTreesClassifier"):
+            arguments["n_estimators"] = 5
+        if baseline["estimator"] in ("MLPClassifier", "LogisticRegression"):
+            arguments["max_iter"] = 20
     return params
 
 

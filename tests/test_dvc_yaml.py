@@ -58,7 +58,7 @@ def test_every_imported_package_is_a_dependency(stage):
 
 
 # Each package may import only those before it: no module imports upward.
-PACKAGE_ORDER = ("core", "data", "models", "training", "evaluation", "serving")
+PACKAGE_ORDER = ("core", "data", "baselines", "models", "training", "evaluation", "serving")
 
 
 @pytest.mark.parametrize("package", PACKAGE_ORDER)
@@ -91,9 +91,10 @@ def test_declared_params_are_exactly_the_validated_ones():
     every_model = {"models", "lr_find_models"}
     assert set(stage_definition("export")["params"]) == every_model | fields(params.ExportParams, "export")
     assert set(stage_definition("ensemble")["params"]) == every_model | {"ensembles"}
-    assert set(stage_definition("evaluate")["params"]) == every_model | {"ensembles"} | fields(
+    assert set(stage_definition("evaluate")["params"]) == every_model | {"baselines", "ensembles"} | fields(
         params.EvaluateParams, "evaluate"
     )
+    assert stage_definition("baseline")["params"] == ["baselines.${key}"]
 
 
 def out_paths(stage: str) -> set[str]:
@@ -130,9 +131,11 @@ def test_outputs_match_the_paths_module():
         paths.TFLITE_FILE.as_posix(),
         paths.EXPORT_METRICS_FILE.as_posix(),
     }
+    assert out_paths("baseline") == {paths.baseline_file(key).as_posix(), paths.baseline_metrics_file(key).as_posix()}
     assert out_paths("evaluate") == {
         path.as_posix()
         for path in (
+            paths.SUMMARY_METRICS_DIR,
             paths.TEST_METRICS_DIR,
             paths.CONFUSION_DIR,
             paths.CONFUSION_FIGURE_DIR,
@@ -149,6 +152,24 @@ def test_only_the_models_that_take_lr_finds_rate_depend_on_it():
     assert lr_find_output not in stage_definition("train")["deps"]
     assert lr_find_output in stage_definition("train_lr_find")["deps"]
     assert set(stage_definition("train")["deps"]) == set(stage_definition("train_lr_find")["deps"]) - {lr_find_output}
+
+
+def test_only_summaries_and_two_small_files_are_metrics():
+    """`dvc exp show` shows the declared metrics: a few numbers per model, not every detailed file."""
+    declared = {
+        next(iter(entry)) for definition in map(stage_definition, STAGES) for entry in definition.get("metrics", [])
+    }
+    assert declared == {
+        paths.SUMMARY_METRICS_DIR.as_posix(), paths.LR_FIND_METRICS_FILE.as_posix(),
+        paths.EXPORT_METRICS_FILE.as_posix(),
+    }  # fmt: skip
+
+
+def test_baselines_re_run_neither_ensembles_nor_export():
+    for stage in ("ensemble", "export"):
+        deps = stage_definition(stage)["deps"]
+        assert not {paths.BASELINES_DIR.as_posix(), paths.BASELINE_METRICS_DIR.as_posix()} & set(deps), stage
+        assert "baselines" not in stage_definition(stage)["params"], stage
 
 
 def test_serving_and_evaluation_code_never_re_run_training():

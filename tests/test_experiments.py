@@ -3,11 +3,13 @@
 import json
 import shutil
 import subprocess
+import sys
 import time
 
 import pytest
 import yaml
 from conftest import environment, run
+from synthetic import REPOSITORY_ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -20,32 +22,51 @@ def committed_run(reproduced_repository, tmp_path_factory):
     return copy
 
 
-def test_queued_experiments_run_in_parallel_with_different_metrics(committed_run):
-    for learning_rate in ("0.005", "0.05"):
-        run(["dvc", "exp", "run", "--queue", "-S", f"models.model_1.learning_rate={learning_rate}"], committed_run)
+def test_a_queued_grid_runs_every_combination_and_is_compared_by_validation(committed_run):
+    """The README's grid sweep: two learning rates x two seeds, queued, run two at a time, compared."""
+    run(["dvc", "exp", "run", "--queue", "-S", "models.model_1.learning_rate=0.005,0.05",
+         "-S", "models.model_1.seed=1,2"], committed_run)  # fmt: skip
+    assert run(["dvc", "queue", "status"], committed_run).count("Queued") == 4
     # The queue's workers outlive `dvc queue start` and inherit its output: a file, not a pipe
     # that `run` would wait on until the workers exit.
     with (committed_run.parent / "queue-start.log").open("w") as log:
         subprocess.run(["dvc", "queue", "start", "-j", "2"], cwd=committed_run, env=environment(), stdout=log,
                        stderr=subprocess.STDOUT, check=True)  # fmt: skip
-    deadline = time.monotonic() + 600
+    deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
         status = run(["dvc", "queue", "status"], committed_run)
         if "Queued" not in status and "Running" not in status:
             break
         time.sleep(2)
-    assert status.count("Success") == 2, status
+    assert status.count("Success") == 4, status
 
-    table = json.loads(run(["dvc", "exp", "show", "--json"], committed_run))
+    exp_show = run(["dvc", "exp", "show", "--json"], committed_run)
+    table = json.loads(exp_show)
     experiments = [experiment for commit in table for experiment in (commit.get("experiments") or [])]
     results = {}
     for experiment in experiments:
         data = experiment["revs"][0]["data"]
-        learning_rate = data["params"]["params.yaml"]["data"]["models"]["model_1"]["learning_rate"]
-        results[learning_rate] = data["metrics"]["metrics/test/model_1.json"]["data"]["test_accuracy"]
-    assert set(results) == {0.005, 0.05}
-    assert results[0.005] != results[0.05]
-    assert "models.model_1.learning_rate" in run(["dvc", "exp", "show", "--md"], committed_run)
+        entry = data["params"]["params.yaml"]["data"]["models"]["model_1"]
+        summary = data["metrics"]["metrics/summary/model_1.json"]["data"]["model_1"]
+        results[entry["learning_rate"], entry["seed"]] = summary
+    assert set(results) == {(0.005, 1), (0.005, 2), (0.05, 1), (0.05, 2)}
+    assert len({summary["validation_accuracy"] for summary in results.values()}) > 1
+
+    saved = committed_run.parent / "exp_show.json"
+    saved.write_text(exp_show)
+    picture = committed_run.parent / "experiments.png"
+    compared = run([sys.executable, str(REPOSITORY_ROOT / "scripts" / "compare_experiments.py"), "--model", "model_1",
+                    "--input", str(saved), "--output", str(picture)], committed_run)  # fmt: skip
+    best = max(results, key=lambda key: results[key]["validation_accuracy"])
+    ranked = [line.split()[0] for line in compared.splitlines()[2:7]]
+    assert len(ranked) == 5  # the four experiments and the commit they started from
+    winner = next(
+        experiment["revs"][0]["name"] for experiment in experiments
+        if (lambda entry: (entry["learning_rate"], entry["seed"]))(
+            experiment["revs"][0]["data"]["params"]["params.yaml"]["data"]["models"]["model_1"]) == best
+    )  # fmt: skip
+    assert f"Chosen by validation_accuracy: {winner}." in compared
+    assert picture.stat().st_size > 0
 
 
 def test_push_clone_and_pull_restore_everything_without_rerunning(committed_run, tmp_path):

@@ -59,7 +59,7 @@ def test_a_new_test_metric_is_one_entry(processed_project, monkeypatch):
     """README, "Add a test metric": one entry in TEST_METRICS, and evaluate writes it for every model."""
     from fashion.evaluation import report
     from fashion.evaluation.scores import top_k_accuracy
-    from stages import ensemble, evaluate, lr_find
+    from stages import baseline, ensemble, evaluate, lr_find
 
     monkeypatch.setitem(
         report.TEST_METRICS,
@@ -67,11 +67,14 @@ def test_a_new_test_metric_is_one_entry(processed_project, monkeypatch):
     )  # fmt: skip
     assert "top_k_accuracy(labels, probabilities, 2)" in README
     assert lr_find.main([]) == 0
-    for name in params.model_names(params.load_params(paths.PARAMS_FILE)):
+    raw = params.load_params(paths.PARAMS_FILE)
+    for name in params.model_names(raw):
         assert train.main(["--model", name]) == 0
+    for name in params.baseline_names(raw):
+        assert baseline.main(["--name", name]) == 0
     assert ensemble.main([]) == 0 and evaluate.main([]) == 0
     settings = yaml.safe_load(paths.PARAMS_FILE.read_text())
-    for name in (*settings["models"], *settings["lr_find_models"], *settings["ensembles"]):
+    for name in (*settings["models"], *settings["lr_find_models"], *settings["baselines"], *settings["ensembles"]):
         scores = json.loads(paths.test_metrics_file(name).read_text())
         assert scores["test_accuracy"] <= scores["test_top_2_accuracy"] <= 1.0
 
@@ -118,7 +121,7 @@ def test_a_new_stage_is_a_script_and_a_dvc_yaml_entry(reproduced_repository, tmp
     (repository / "stages" / "class_balance.py").write_text(CLASS_BALANCE_STAGE)
     definition = (repository / "dvc.yaml").read_text()  # the entry goes at the end of `stages:`
     stage = readme_block("**Add a stage**", "yaml")
-    (repository / "dvc.yaml").write_text(definition.replace("\nplots:", f"\n{stage}\nplots:", 1))
+    (repository / "dvc.yaml").write_text(definition.replace("\nartifacts:", f"\n{stage}\nartifacts:", 1))
     run(["dvc", "repro", "class_balance"], repository)
     assert json.loads((repository / "metrics" / "class_balance.json").read_text()) == {
         "train": 1.0, "validation": 1.0, "test": 1.0,  # the synthetic classes are balanced

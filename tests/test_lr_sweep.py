@@ -69,7 +69,7 @@ def test_fast_sweep_ramps_the_rate_over_one_epoch_and_suggests_from_validation_l
 
     def sweep(optimizer="adam"):
         make_deterministic(1)
-        batches = training_dataset(images, one_hot(labels), 16, 1, Augmentation())
+        batches = training_dataset(images, one_hot(labels), 16, 1, Augmentation.off())
         models.append(build_dense_model((16,), "relu", "unit", 28, 10))
         return run_fast_sweep(
             models[-1], make_loss(True), lambda schedule: make_optimizer(optimizer, schedule, weight_decay=0.05),

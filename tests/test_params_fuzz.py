@@ -37,14 +37,14 @@ from fashion.core.params import (
     STRATEGIES,
     STUDY_OPTIMIZERS,
 )
-from stages import download, ensemble, evaluate, export, lr_find, normalize, train
+from stages import baseline, download, ensemble, evaluate, export, lr_find, normalize, train
 
 PARAMS = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
 MODEL_SECTIONS = ("models", "lr_find_models")
 MODEL_NAMES = [name for section in MODEL_SECTIONS for name in PARAMS[section]]
 # Sections that may be absent.
-OPTIONAL_SECTIONS = {"ensembles", "lr_find_models"}
-OUTPUT_DIRECTORIES = ("data", "models", "metrics", "plots", "ensembles")
+OPTIONAL_SECTIONS = {"ensembles", "lr_find_models", "baselines"}
+OUTPUT_DIRECTORIES = ("data", "models", "metrics", "plots", "ensembles", "baselines")
 
 junk = st.one_of(st.none(), st.booleans(), st.text(max_size=12), st.lists(st.integers(), max_size=2), st.just({}))
 not_finite = st.sampled_from([float("nan"), float("inf"), float("-inf")])
@@ -180,13 +180,25 @@ INVALID_VALUES = {
     "model": text_except((EXPORT_BEST, *MODEL_NAMES)),
     "grid_rows": integer_outside(1, 10),
     "grid_columns": integer_outside(1, 10),
+    "baseline estimator": st.one_of(st.none(), st.integers(), st.booleans(), st.lists(st.text(max_size=3))),
+    "baseline seed": st.one_of(
+        st.integers(max_value=-1), st.floats(allow_nan=False), st.text(max_size=5), st.booleans(), st.just([])
+    ),
+    "arguments": st.one_of(st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2), st.booleans()),
 }
 
 
 def leaves(node, path=()):
-    """Every (path, kind) of a value in the params tree that has a validation rule."""
+    """Every (path, kind) of a value in the params tree that has a validation rule.
+
+    A baseline's arguments are checked against scikit-learn by the baseline stage
+    (tests/test_baselines.py), not by the params check every stage runs first:
+    only the mapping as a whole is mutated here.
+    """
     for key, value in node.items():
-        if isinstance(value, dict):
+        if path[:1] == ("baselines",) and len(path) == 2:
+            yield (*path, key), {"estimator": "baseline estimator", "seed": "baseline seed"}.get(key, key)
+        elif isinstance(value, dict):
             yield from leaves(value, (*path, key))
         elif path and path[-1] == "sha256":
             yield (*path, key), "sha256 entry"
@@ -202,6 +214,8 @@ def leaves(node, path=()):
 
 def is_optional(path: tuple) -> bool:
     """Whether the key at `path` may be left out: a model key with a default in the schema."""
+    if path[0] == "baselines":
+        return path[-1] in ("arguments", "seed", "standardize")
     if path[0] not in MODEL_SECTIONS or len(path) < 3:
         return False
     return MODEL_KEYS_BY_NAME[".".join(path[2:])].default is not REQUIRED
@@ -220,10 +234,12 @@ SECTIONS = (
         if nested in entry
     ]
     + [("ensembles", name) for name in PARAMS.get("ensembles") or {}]
+    + [("baselines", name) for name in PARAMS.get("baselines") or {}]
 )
 EVERY_STAGE = [
     (download, []), (normalize, []), (lr_find, []), *[(train, ["--model", name]) for name in MODEL_NAMES],
-    (ensemble, []), (evaluate, []), (export, []),
+    *[(baseline, ["--name", name]) for name in PARAMS.get("baselines") or {}], (ensemble, []), (evaluate, []),
+    (export, []),
 ]  # fmt: skip
 
 

@@ -54,17 +54,20 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     assert 0.0 < json.loads((repository / "metrics/export.json").read_text())["trained_model_agreement"] <= 1.0
     assert (repository / "export/model.tflite").stat().st_size > 0
 
+    for name in params["baselines"]:
+        assert (repository / f"baselines/{name}.skops").exists()
+        assert json.loads((repository / f"metrics/baselines/{name}.json").read_text())["stored_bytes"] > 0
+    every_scored = [*params["models"], *params["lr_find_models"], *params["baselines"], *params["ensembles"]]
+    for name in every_scored:
+        summary = json.loads((repository / f"metrics/summary/{name}.json").read_text())
+        assert set(summary[name]) == {"test_accuracy", "test_macro_f1", "validation_accuracy"}
+
+    # `dvc metrics show` (and `dvc exp show`) show the summaries; the detailed files are there to read.
     metrics = run(["dvc", "metrics", "show"], repository)
-    for expected in (
-        "metrics/test/model_4.json",
-        "test_accuracy",
-        "metrics/train/model_1.json",
-        "metrics/data/validation.json",
-        "live/model_1/metrics.json",
-        "metrics/cost/model_1.json",
-        "forward_flops_per_image",
-    ):
-        assert expected in metrics
+    assert "metrics/summary/model_4.json" in metrics and "model_4.validation_accuracy" in metrics
+    assert "metrics/test/" not in metrics and "forward_flops_per_image" not in metrics
+    detailed = run(["dvc", "metrics", "show", "metrics/test/model_4.json", "metrics/cost/model_1.json"], repository)
+    assert "test_loss" in detailed and "forward_flops_per_image" in detailed
 
     run(["dvc", "plots", "show", "-o", str(repository.parent / "plots_page")], repository)
     page = (repository.parent / "plots_page" / "index.html").read_text()
@@ -75,6 +78,11 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
         "plots/predictions/model_4.png",
     ):
         assert plot_id in page
+
+    # The exported model is a named artifact: model-registry tooling fetches it without its path.
+    fetched = repository.parent / "artifact"
+    run(["dvc", "artifacts", "get", str(repository), "fashion-classifier", "-o", str(fetched)], repository.parent)
+    assert (fetched / "saved_model.pb").is_file()
 
     # Nothing changed: nothing runs.
     assert "Data and pipelines are up to date" in run(["dvc", "repro"], repository)
@@ -107,11 +115,12 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
         "train@cnn_residual"
     ]
     assert reruns("models", "model_2", "epochs", 3, ()) == ["ensemble", "evaluate", "export", "train@model_2"]
+    assert reruns("baselines", "random_forest", "seed", 5, ()) == ["baseline@random_forest", "evaluate"]
 
     changed_params = run(["dvc", "params", "diff"], repository)
     for key in ("models.model_2.epochs", "lr_find.suggestion_divisor", "models.cnn_residual.sweep.suggestion_divisor"):
         assert key in changed_params
-    assert "metrics/train/model_2.json" in run(["dvc", "metrics", "diff"], repository)
+    assert "metrics/summary/model_2.json" in run(["dvc", "metrics", "diff"], repository)
     plots_diff = json.loads(
         run(["dvc", "plots", "diff", "HEAD", "--json", "--targets", "learning_curves_accuracy"], repository)
     )

@@ -9,7 +9,7 @@ from synthetic import write_params
 
 from fashion.core import paths
 from fashion.data.arrays import load_split
-from stages import ensemble, evaluate, lr_find, normalize, train
+from stages import baseline, ensemble, evaluate, lr_find, normalize, train
 
 
 def read_json(path):
@@ -51,11 +51,21 @@ def test_lr_find_train_and_evaluate_write_every_output(processed_project):
         accuracy_log = (paths.live_dir(name) / "plots/metrics/eval/accuracy.tsv").read_text().splitlines()
         assert len(accuracy_log) == 1 + models[name]["epochs"]
 
+    for name in params["baselines"]:
+        assert baseline.main(["--name", name]) == 0
     assert ensemble.main([]) == 0
     assert evaluate.main([]) == 0
-    ensembles = yaml.safe_load(paths.PARAMS_FILE.read_text())["ensembles"]
-    for name in [*models, *ensembles]:
-        assert (paths.ensemble_file(name) if name in ensembles else paths.model_file(name)).exists()
+    ensembles = params["ensembles"]
+    saved = {
+        **{name: paths.model_file(name) for name in models},
+        **{name: paths.ensemble_file(name) for name in ensembles},
+        **{name: paths.baseline_file(name) for name in params["baselines"]},
+    }
+    for name, path in saved.items():
+        assert path.exists()
+        assert set(read_json(paths.summary_metrics_file(name))[name]) == {
+            "test_accuracy", "test_macro_f1", "validation_accuracy",
+        }  # fmt: skip
         test_metrics = read_json(paths.test_metrics_file(name))
         assert set(test_metrics) == {"test_accuracy", "test_loss", "test_macro_f1"}
         assert (paths.CONFUSION_DIR / f"{name}.csv").read_text().count("\n") == 101

@@ -10,7 +10,7 @@ otherwise train with the default.
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -19,7 +19,8 @@ from fashion.core.dataset import DATASET_FILES
 from fashion.core.errors import PipelineError
 
 SECTIONS = (
-    "download", "normalize", "lr_find", "models", "lr_find_models", "ensembles", "distribute", "evaluate", "export",
+    "download", "normalize", "lr_find", "models", "lr_find_models", "baselines", "ensembles", "distribute",
+    "evaluate", "export",
 )  # fmt: skip
 STRATEGIES = ("one_device", "mirrored", "multi_worker")
 EXPORT_BEST = "best"
@@ -72,7 +73,7 @@ class LrFindParams:
 
 @dataclass(frozen=True)
 class Augmentation:
-    """What to do to each training image (built by `fashion.data.augment`); all off by default.
+    """What to do to each training image (built by `fashion.data.augment`); `off()` is the schema's defaults.
 
     `shift_pixels`: move the image by up to this many pixels in each direction,
     filling with zeros (the same as padding and cropping back to 28 x 28).
@@ -81,10 +82,15 @@ class Augmentation:
     random rectangle of up to this fraction of each side (random erasing).
     """
 
-    shift_pixels: int = 0
-    horizontal_flip: bool = False
-    erase_probability: float = 0.0
-    erase_max_fraction: float = 0.5
+    shift_pixels: int
+    horizontal_flip: bool
+    erase_probability: float
+    erase_max_fraction: float
+
+    @classmethod
+    def off(cls) -> "Augmentation":
+        """No augmentation: each field's default in `MODEL_KEYS` (the study's plain batches)."""
+        return cls(**{name: MODEL_KEYS_BY_NAME[f"augmentation.{name}"].default for name in cls.__dataclass_fields__})
 
     @property
     def enabled(self) -> bool:
@@ -106,12 +112,11 @@ class SweepParams:
 
 @dataclass(frozen=True)
 class ModelParams:
-    """One entry of `models:` or `lr_find_models:`, validated against `MODEL_KEYS`.
+    """One entry of `models:` or `lr_find_models:`, validated against `MODEL_KEYS` (which holds the defaults).
 
     `network` holds the keys of the entry's architecture (hidden_units for a
     dense entry, blocks for a convolutional one...), which only its builder
-    reads; the other fields are how it trains. Keys with a default in
-    `MODEL_KEYS` are optional.
+    reads; the other fields are how it trains.
     """
 
     name: str
@@ -123,16 +128,16 @@ class ModelParams:
     epochs: int
     batch_size: int
     seed: int
-    weight_decay: float = 0.0
-    momentum: float = 0.0
-    schedule: str = "constant"
-    warmup_epochs: int = 0
-    label_smoothing: float = 0.0
-    early_stopping_patience: int = 0  # 0: never stop early
-    restore_best_epoch: bool = False  # keep the weights of the best validation epoch
-    augmentation: Augmentation = field(default_factory=Augmentation)
-    precision: str = "float32"  # or auto, resolved for the machine by `fashion.training.precision`
-    sweep: SweepParams | None = None  # the sweep's settings, with learning_rate: sweep
+    weight_decay: float
+    momentum: float
+    schedule: str
+    warmup_epochs: int
+    label_smoothing: float
+    early_stopping_patience: int  # 0: never stop early
+    restore_best_epoch: bool  # keep the weights of the best validation epoch
+    augmentation: Augmentation
+    precision: str  # float32 for architectures without the key; auto is resolved by `fashion.training.precision`
+    sweep: SweepParams | None  # the sweep's settings, with learning_rate: sweep
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,17 @@ class EnsembleParams:
     name: str
     members: tuple[str, ...]
     flip_test_time_augmentation: bool
+
+
+@dataclass(frozen=True)
+class BaselineParams:
+    """One entry of `baselines:`: a scikit-learn classifier; see `fashion.baselines.estimators`."""
+
+    name: str
+    estimator: str  # a scikit-learn classifier's class name
+    arguments: dict  # its keyword arguments, checked against the class by the baseline stage
+    standardize: bool
+    seed: int | None  # None: not given (the stage uses 0 where the estimator is random)
 
 
 @dataclass(frozen=True)
@@ -210,6 +226,7 @@ def check_params(raw: dict) -> None:
     parse_lr_find(raw)
     models = parse_models(raw)
     parse_ensembles(raw)
+    parse_baselines(raw)
     strategy = parse_distribute(raw).strategy
     parse_evaluate(raw)
     parse_export(raw)
@@ -365,6 +382,14 @@ ENSEMBLE_KEYS = (
     Key("members", "names", "the models whose probabilities are averaged"),
     Key("flip_test_time_augmentation", "boolean", "also average each member's view of the mirrored images"),
 )
+BASELINE_KEYS = (
+    Key("estimator", "name", "a scikit-learn classifier's class name, such as RandomForestClassifier"),
+    Key("arguments", "arguments", "its keyword arguments (checked against the class by the baseline stage)", {}),
+    Key("standardize", "boolean", "scale each pixel to mean 0 and variance 1 first, as the published benchmark",
+        True),
+    Key("seed", "optional_integer", "the estimator's random_state (only for estimators with one)", None,
+        minimum=0),
+)  # fmt: skip
 EVALUATE_KEYS = (
     Key("grid_rows", "integer", "rows of the prediction grid", minimum=1, maximum=10),
     Key("grid_columns", "integer", "columns of the prediction grid", minimum=1, maximum=10),
@@ -374,6 +399,7 @@ DISTRIBUTE_KEYS = (Key("strategy", "choice", "how the train stages use devices a
 EXPORT_KEYS = (Key("model", "name", f"the model to export, or {EXPORT_BEST}: the highest validation accuracy"),)
 SECTION_KEYS = {
     "download": DOWNLOAD_KEYS, "normalize": NORMALIZE_KEYS, "lr_find": LR_FIND_KEYS, "ensembles.<name>": ENSEMBLE_KEYS,
+    "baselines.<name>": BASELINE_KEYS,
     "evaluate": EVALUATE_KEYS, "distribute": DISTRIBUTE_KEYS, "export": EXPORT_KEYS,
 }  # fmt: skip
 # Rules a single key's bounds cannot say: (broken, key, what is allowed).
@@ -473,6 +499,16 @@ def _check_key(key: Key, value, where: str):
         return tuple(_units(block, f"{where}[{index}]") for index, block in enumerate(value))
     if key.kind == "learning_rate":
         return _learning_rate(value, where)
+    if key.kind == "optional_integer":
+        return None if value is None else _integer(value, where, int(key.minimum or 0))
+    if key.kind == "arguments":
+        arguments = _mapping(value, where)
+        for name, argument in arguments.items():
+            if not isinstance(name, str) or not (argument is None or isinstance(argument, (str, int, float, list))):
+                raise _invalid(f"{where}.{name}", "a number, string, list or null", argument)
+        return {
+            name: tuple(argument) if isinstance(argument, list) else argument for name, argument in arguments.items()
+        }
     if key.kind == "name":
         if not isinstance(value, str):
             raise _invalid(where, "a name", value)
@@ -612,6 +648,30 @@ def parse_ensembles(raw: dict) -> dict[str, EnsembleParams]:
             _choice(member, f"{where}.members", models)
         parsed[name] = EnsembleParams(name=name, **values)
     return parsed
+
+
+def baseline_names(raw: dict) -> tuple[str, ...]:
+    """Every entry of `baselines:` (may be absent or empty)."""
+    return tuple(_mapping(raw.get("baselines") or {}, "baselines"))
+
+
+def parse_baselines(raw: dict) -> dict[str, BaselineParams]:
+    """Validate `baselines:`: each entry's keys, and names no model or ensemble uses."""
+    return {name: parse_baseline(raw, name) for name in baseline_names(raw)}
+
+
+def parse_baseline(raw: dict, name: str) -> BaselineParams:
+    """One entry of `baselines:`; the estimator and its arguments are checked against scikit-learn by its stage."""
+    baselines = _mapping(raw.get("baselines") or {}, "baselines")
+    where = f"baselines.{name}"
+    if name not in baselines:
+        raise PipelineError(f"params.yaml: no baseline named '{name}' (known: {', '.join(baselines) or 'none'}).")
+    if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
+        raise _invalid(where, "a name of letters, digits and underscores", name)
+    taken = (*model_names(raw), *_mapping(raw.get("ensembles") or {}, "ensembles"))
+    if name in taken:
+        raise _invalid(where, "a name that no model or ensemble uses", name)
+    return BaselineParams(name=name, **_read_keys(_mapping(baselines[name], where), where, BASELINE_KEYS))
 
 
 def parse_evaluate(raw: dict) -> EvaluateParams:

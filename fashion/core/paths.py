@@ -13,6 +13,8 @@ RAW_DIR = Path("data/raw")
 PROCESSED_DIR = Path("data/processed")
 MODELS_DIR = Path("models")
 ENSEMBLES_DIR = Path("ensembles")
+# Apart from models/ and metrics/train/, which ensemble and export read: a new baseline re-runs neither.
+BASELINES_DIR = Path("baselines")
 METRICS_DIR = Path("metrics")
 PLOTS_DIR = Path("plots")
 
@@ -22,6 +24,8 @@ TRAIN_METRICS_DIR = METRICS_DIR / "train"
 TEST_METRICS_DIR = METRICS_DIR / "test"
 COST_METRICS_DIR = METRICS_DIR / "cost"
 ENSEMBLE_METRICS_DIR = METRICS_DIR / "ensemble"
+SUMMARY_METRICS_DIR = METRICS_DIR / "summary"
+BASELINE_METRICS_DIR = METRICS_DIR / "baselines"
 
 LR_FIND_PLOT_FILE = PLOTS_DIR / "lr_find.csv"
 LR_FIND_FIGURE_FILE = PLOTS_DIR / "lr_find.png"
@@ -48,6 +52,21 @@ EXPORT_METRICS_FILE = METRICS_DIR / "export.json"
 def model_file(model_name: str) -> Path:
     """Where the train stage saves the Keras model called `model_name`."""
     return MODELS_DIR / f"{model_name}.keras"
+
+
+def baseline_file(baseline_name: str) -> Path:
+    """Where the baseline stage saves the fitted scikit-learn classifier called `baseline_name` (skops format)."""
+    return BASELINES_DIR / f"{baseline_name}.skops"
+
+
+def baseline_metrics_file(baseline_name: str) -> Path:
+    """Validation accuracy and stored size of one baseline."""
+    return BASELINE_METRICS_DIR / f"{baseline_name}.json"
+
+
+def summary_metrics_file(name: str) -> Path:
+    """The few numbers `dvc exp show` shows for one model, baseline or ensemble (written by evaluate)."""
+    return SUMMARY_METRICS_DIR / f"{name}.json"
 
 
 def ensemble_file(ensemble_name: str) -> Path:

@@ -70,7 +70,7 @@ def make_datasets(
     One path for every model, the study's dense networks included: seeded
     shuffling (and augmentation, if any) of (images, labels) NumPy pairs.
     """
-    augmentation = augmentation or Augmentation()  # none: the study's plain batches
+    augmentation = augmentation or Augmentation.off()  # the study's plain batches
     training_batches = training_dataset(training[0], one_hot(training[1]), batch_size, seed, augmentation)
     validation_batches = evaluation_dataset(validation[0], one_hot(validation[1]), INFERENCE_BATCH_SIZE)
     return training_batches, validation_batches, steps_per_epoch(len(training[0]), batch_size)

@@ -9,7 +9,7 @@ import numpy as np
 
 from fashion.core import paths
 from fashion.core.atomic import write_csv, write_json
-from fashion.core.dataset import CLASS_NAMES, INFERENCE_BATCH_SIZE
+from fashion.core.dataset import CLASS_NAMES, INFERENCE_BATCH_SIZE, NUMBER_OF_CLASSES
 from fashion.evaluation import figures
 from fashion.evaluation.scores import accuracy, cross_entropy, macro_f1, summarize, top_k_accuracy  # noqa: F401
 from fashion.models.saving import load_trained_model
@@ -19,18 +19,36 @@ from fashion.models.saving import load_trained_model
 TEST_METRICS = {"test_accuracy": accuracy, "test_loss": cross_entropy, "test_macro_f1": macro_f1}
 
 
+# What metrics/summary/<name>.json holds, the one file per model that `dvc exp show` shows.
+SUMMARY_METRICS = ("test_accuracy", "test_macro_f1", "validation_accuracy")
+
+
 def score_model(path: Path, images: np.ndarray, labels: np.ndarray) -> tuple[dict, np.ndarray]:
-    """(scores, probabilities) of the saved model at `path` on `images`."""
-    probabilities = load_trained_model(path).predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0)
-    return summarize(labels, probabilities, len(CLASS_NAMES)), probabilities
+    """(scores, probabilities) of the saved model at `path` on `images`: a Keras network, or a baseline (.skops)."""
+    if Path(path).suffix == ".skops":
+        from fashion.baselines.estimators import class_probabilities
+        from fashion.baselines.saving import load_baseline
+
+        probabilities = class_probabilities(load_baseline(path), images, NUMBER_OF_CLASSES)
+    else:
+        probabilities = load_trained_model(path).predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0)
+    return summarize(labels, probabilities, NUMBER_OF_CLASSES), probabilities
 
 
-def write_model_report(name: str, labels: np.ndarray, probabilities: np.ndarray, summary: dict) -> None:
-    """The test metrics (`TEST_METRICS`), confusion table, per-class table and heatmap of one model."""
-    write_json(
-        paths.test_metrics_file(name),
-        {metric: function(labels, probabilities) for metric, function in TEST_METRICS.items()},
-    )
+def write_summary(name: str, test_metrics: dict, validation_accuracy: float) -> None:
+    """metrics/summary/<name>.json: test accuracy, test macro F1 and the validation accuracy it was chosen by.
+
+    The numbers sit under the model's name, so `dvc exp show` names its columns
+    `cnn.test_accuracy` rather than `metrics/summary/cnn.json:test_accuracy`.
+    """
+    summary = {**test_metrics, "validation_accuracy": validation_accuracy}
+    write_json(paths.summary_metrics_file(name), {name: {metric: summary[metric] for metric in SUMMARY_METRICS}})
+
+
+def write_model_report(name: str, labels: np.ndarray, probabilities: np.ndarray, summary: dict) -> dict:
+    """The test metrics (`TEST_METRICS`, returned), confusion table, per-class table and heatmap of one model."""
+    test_metrics = {metric: function(labels, probabilities) for metric, function in TEST_METRICS.items()}
+    write_json(paths.test_metrics_file(name), test_metrics)
     write_csv(
         paths.CONFUSION_DIR / f"{name}.csv",
         ("actual", "predicted"),
@@ -53,6 +71,7 @@ def write_model_report(name: str, labels: np.ndarray, probabilities: np.ndarray,
         summary["confusion"], CLASS_NAMES, f"{name}: test accuracy {summary['accuracy']:.2%}",
         paths.CONFUSION_FIGURE_DIR / f"{name}.png",
     )  # fmt: skip
+    return test_metrics
 
 
 def write_prediction_grid(

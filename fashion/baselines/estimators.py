@@ -1,0 +1,87 @@
+"""Build a scikit-learn classifier from its class name and keyword arguments, as `baselines:` names it.
+
+A baseline sees each image as 784 pixel values in [0, 1]; with `standardize`
+a `StandardScaler` fitted on the training split comes first, as in the
+dataset's published benchmark. `random_state` comes from the entry's `seed`
+and `n_jobs` is every core, so neither may be given among the arguments:
+the first would duplicate `seed`, the second changes no result.
+"""
+
+import warnings
+
+import numpy as np
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import all_estimators
+
+from fashion.core.errors import PipelineError
+from fashion.core.params import BaselineParams
+
+SET_BY_THE_STAGE = {"random_state": "seed", "n_jobs": "every core", "verbose": "quiet"}
+
+
+def classifier_classes() -> dict[str, type]:
+    """Every classifier scikit-learn provides, by class name."""
+    return dict(all_estimators(type_filter="classifier"))
+
+
+def build_baseline(params: BaselineParams) -> Pipeline:
+    """The entry's classifier (after a scaler when `standardize`), or one line saying what is wrong."""
+    classes = classifier_classes()
+    where = f"params.yaml: baselines.{params.name}"
+    if params.estimator not in classes:
+        raise PipelineError(
+            f"{where}.estimator '{params.estimator}' is not a scikit-learn classifier; use a class name such as "
+            "LogisticRegression, RandomForestClassifier, KNeighborsClassifier, MLPClassifier or SVC."
+        )
+    estimator_class = classes[params.estimator]
+    accepted = estimator_class().get_params(deep=False)
+    for argument in params.arguments:
+        if argument in SET_BY_THE_STAGE:
+            raise PipelineError(
+                f"{where}.arguments.{argument} is set by the stage ({SET_BY_THE_STAGE[argument]}); remove it"
+                + (" and give `seed` instead." if argument == "random_state" else ".")
+            )
+        if argument not in accepted:
+            raise PipelineError(
+                f"{where}.arguments.{argument} is not an argument of {params.estimator}; it takes "
+                f"{', '.join(sorted(accepted))}."
+            )
+    settings = dict(params.arguments)
+    if "random_state" in accepted:
+        settings["random_state"] = 0 if params.seed is None else params.seed
+    elif params.seed is not None:
+        raise PipelineError(f"{where}.seed is set, but {params.estimator} has no randomness; remove it.")
+    if "n_jobs" in accepted:
+        settings["n_jobs"] = -1
+    estimator = estimator_class(**settings)
+    return make_pipeline(StandardScaler(), estimator) if params.standardize else make_pipeline(estimator)
+
+
+def fit_baseline(pipeline: Pipeline, images: np.ndarray, labels: np.ndarray, name: str) -> Pipeline:
+    """Fit on flattened images; an argument value scikit-learn rejects becomes one line, before any work."""
+    try:
+        with warnings.catch_warnings():
+            # Some estimators keep an n_jobs argument that no longer does anything; the stage sets it for all.
+            warnings.filterwarnings("ignore", message="'n_jobs' has no effect", category=FutureWarning)
+            return pipeline.fit(flatten(images), labels)
+    except ValueError as error:
+        if type(error).__name__ != "InvalidParameterError":
+            raise
+        raise PipelineError(f"params.yaml: baselines.{name}.arguments: {error}") from error
+
+
+def flatten(images: np.ndarray) -> np.ndarray:
+    """N x 28 x 28 images as N x 784 rows of features."""
+    return images.reshape(len(images), -1)
+
+
+def class_probabilities(pipeline: Pipeline, images: np.ndarray, classes: int) -> np.ndarray:
+    """N x classes probabilities; a classifier without `predict_proba` gives all of it to its predicted class."""
+    features = flatten(images)
+    if hasattr(pipeline, "predict_proba"):
+        try:
+            return pipeline.predict_proba(features).astype(np.float32)
+        except AttributeError:  # e.g. SVC without probability=True: the method exists but refuses
+            pass
+    return np.eye(classes, dtype=np.float32)[pipeline.predict(features)]
