@@ -166,14 +166,14 @@ def main() -> int:
     # runs, and a time limit is the benchmark's to measure, not CI's to assert.
     under = seconds < SINGLE_MODEL_TRAINING_GOAL_SECONDS
     print(f"goal, its training under {SINGLE_MODEL_TRAINING_GOAL_SECONDS} s on this machine: {_met(under)}")
-    # An ensemble of one model (with flips) is that single model with test-time augmentation.
-    with_flips = [name for name in ensembles if len(params["ensembles"][name]["members"]) == 1]
-    for name in with_flips:
-        print(f"single model with flip test-time augmentation: {name} at {accuracy.get(name, 0.0):.4f}")
-    ensembles = [name for name in ensembles if name not in with_flips]
-    if with_flips:
-        reached = max(accuracy.get(name, 0.0) for name in with_flips) >= SINGLE_MODEL_GOAL
-        print(f"goal, a single model at {SINGLE_MODEL_GOAL}, with flips: {_met(reached)}")
+    # An ensemble of one model (with test-time views) is that single model with test-time augmentation.
+    with_views = [name for name in ensembles if len(params["ensembles"][name]["members"]) == 1]
+    for name in with_views:
+        print(f"single model with test-time augmentation: {name} at {accuracy.get(name, 0.0):.4f}")
+    ensembles = [name for name in ensembles if name not in with_views]
+    if with_views:
+        reached = max(accuracy.get(name, 0.0) for name in with_views) >= SINGLE_MODEL_GOAL
+        print(f"goal, a single model at {SINGLE_MODEL_GOAL}, with test-time augmentation: {_met(reached)}")
     if ensembles:
         best_ensemble = max(ensembles, key=lambda name: accuracy.get(name, 0.0))
         ensemble_accuracy = accuracy.get(best_ensemble, 0.0)

@@ -109,6 +109,8 @@ def table() -> str:
         scored, test = read(f"metrics/ensemble/{name}.json"), read(f"metrics/test/{name}.json")
         members = " and ".join(f"`{member}`" for member in entry["members"])
         flips = " + flips" if entry["flip_test_time_augmentation"] else ""
+        if entry.get("shift_test_time_augmentation"):
+            flips += f" + {entry['shift_test_time_augmentation']}-pixel shifts"
         network = f"`{entry['members'][0]}` alone{flips}" if len(entry["members"]) == 1 else f"mean of {members}{flips}"
         member_seconds = sum(seconds[member] for member in entry["members"])
         lines.append(

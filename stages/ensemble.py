@@ -17,20 +17,26 @@ from fashion.data.arrays import load_split
 @stage_entry_point("ensemble")
 def main(argv=None) -> str:
     raw = load_params(paths.PARAMS_FILE)
-    parse_models(raw)
-    ensembles = parse_ensembles(raw)
+    models, ensembles = parse_models(raw), parse_ensembles(raw)
     for name in ensembles:
         check_writable((paths.ensemble_file(name), paths.ensemble_metrics_file(name)))
     validation = load_split(paths.PROCESSED_DIR, "validation")
 
     from fashion.evaluation.ensembles import assemble_ensemble
+    from fashion.models.ensemble import member_views
     from fashion.models.saving import load_trained_model, save_model
 
     paths.ENSEMBLES_DIR.mkdir(exist_ok=True)  # DVC's output, even when params.yaml names no ensemble
     summaries = []
     for name, params in ensembles.items():
         members = [load_trained_model(paths.model_file(member)) for member in params.members]
-        ensemble, metrics = assemble_ensemble(members, params.flip_test_time_augmentation, name, validation)
+        trained = [models[member].augmentation for member in params.members]
+        views = [
+            member_views(params.flip_test_time_augmentation, params.shift_test_time_augmentation,
+                         augmentation.horizontal_flip, augmentation.shift_pixels)
+            for augmentation in trained
+        ]  # fmt: skip
+        ensemble, metrics = assemble_ensemble(members, views, name, validation)
         save_model(ensemble, paths.ensemble_file(name))
         write_json(paths.ensemble_metrics_file(name), metrics)
         summaries.append(f"{name} {metrics['validation_accuracy']:.4f}")

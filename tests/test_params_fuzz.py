@@ -149,6 +149,7 @@ INVALID_VALUES = {
     "restore_best_epoch": not_boolean,
     "horizontal_flip": not_boolean,
     "flip_test_time_augmentation": not_boolean,
+    "shift_test_time_augmentation": integer_outside(0, 4),
     "pooling": text_except(POOLINGS),
     "global_pooling": text_except(GLOBAL_POOLINGS),
     "dense_units": st.one_of(
@@ -216,6 +217,8 @@ def is_optional(path: tuple) -> bool:
     """Whether the key at `path` may be left out: a model key with a default in the schema."""
     if path[0] == "baselines":
         return path[-1] in ("arguments", "seed", "standardize")
+    if path[0] == "ensembles":
+        return path[-1] == "shift_test_time_augmentation"
     if path[0] not in MODEL_SECTIONS or len(path) < 3:
         return False
     return MODEL_KEYS_BY_NAME[".".join(path[2:])].default is not REQUIRED

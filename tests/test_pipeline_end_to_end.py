@@ -79,7 +79,9 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     ):
         assert plot_id in page
 
-    # The exported model is a named artifact: model-registry tooling fetches it without its path.
+    # The exported model is a named artifact: once a version is registered (a GTO tag, as
+    # `gto register` or DVC Studio make it), model-registry tooling fetches it without its path.
+    run(["git", "tag", "-a", "fashion-classifier@v1.0.0", "-m", "Registering fashion-classifier v1.0.0"], repository)
     fetched = repository.parent / "artifact"
     run(["dvc", "artifacts", "get", str(repository), "fashion-classifier", "-o", str(fetched)], repository.parent)
     assert (fetched / "saved_model.pb").is_file()

@@ -145,6 +145,7 @@ class EnsembleParams:
     name: str
     members: tuple[str, ...]
     flip_test_time_augmentation: bool
+    shift_test_time_augmentation: int  # pixels; 0: no shifted views
 
 
 @dataclass(frozen=True)
@@ -380,8 +381,12 @@ LR_FIND_KEYS = (
 )
 ENSEMBLE_KEYS = (
     Key("members", "names", "the models whose probabilities are averaged"),
-    Key("flip_test_time_augmentation", "boolean", "also average each member's view of the mirrored images"),
-)
+    Key("flip_test_time_augmentation", "boolean",
+        "also average each member's view of the mirrored images (members trained with horizontal_flip)"),
+    Key("shift_test_time_augmentation", "integer",
+        "also average views shifted this many pixels up, down, left and right (members trained with shifts of at "
+        "least this; 0: none)", 0, 0, 4),
+)  # fmt: skip
 BASELINE_KEYS = (
     Key("estimator", "name", "a scikit-learn classifier's class name, such as RandomForestClassifier"),
     Key("arguments", "arguments", "its keyword arguments (checked against the class by the baseline stage)", {}),
@@ -634,18 +639,11 @@ def parse_ensembles(raw: dict) -> dict[str, EnsembleParams]:
         if name in models:
             raise _invalid(where, "a name that no model entry uses", name)
         values = _read_keys(_mapping(ensembles[name], where), where, ENSEMBLE_KEYS)
-        # One member with flips is that model with test-time augmentation; one
-        # member without them would only be a copy of the model.
-        fewest = 1 if values["flip_test_time_augmentation"] else 2
         members = values["members"]
-        if len(members) < fewest:
-            raise _invalid(
-                f"{where}.members",
-                "a list of different model names: at least two, or one with flip_test_time_augmentation: true",
-                list(members),
-            )
         for member in members:
             _choice(member, f"{where}.members", models)
+        augmentations = [parse_model(raw, member).augmentation for member in members]
+        _check_test_time_views(values, augmentations, where)
         parsed[name] = EnsembleParams(name=name, **values)
     return parsed
 
@@ -672,6 +670,24 @@ def parse_baseline(raw: dict, name: str) -> BaselineParams:
     if name in taken:
         raise _invalid(where, "a name that no model or ensemble uses", name)
     return BaselineParams(name=name, **_read_keys(_mapping(baselines[name], where), where, BASELINE_KEYS))
+
+
+def _check_test_time_views(values: dict, augmentations: list[Augmentation], where: str) -> None:
+    """Test-time views go only to members trained on them; a view no member takes, or an ensemble of one
+    member that sees nothing but the image itself (a copy of the model), is rejected."""
+    flips, shift = values["flip_test_time_augmentation"], values["shift_test_time_augmentation"]
+    if flips and not any(augmentation.horizontal_flip for augmentation in augmentations):
+        raise _invalid(f"{where}.flip_test_time_augmentation",
+                       "false: no member trained with augmentation.horizontal_flip", flips)  # fmt: skip
+    if shift and not any(augmentation.shift_pixels >= shift for augmentation in augmentations):
+        raise _invalid(f"{where}.shift_test_time_augmentation",
+                       "0, or at most a member's augmentation.shift_pixels", shift)  # fmt: skip
+    if len(values["members"]) < 2 and not (flips or shift):
+        raise _invalid(
+            f"{where}.members",
+            "a list of different model names: at least two, or one with test-time augmentation",
+            list(values["members"]),
+        )
 
 
 def parse_evaluate(raw: dict) -> EvaluateParams:

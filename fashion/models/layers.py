@@ -13,3 +13,26 @@ class HorizontalFlip(keras.layers.Layer):
 
     def call(self, images):
         return keras.ops.flip(images, axis=2)
+
+
+@keras.saving.register_keras_serializable(package="fashion")
+class Shift(keras.layers.Layer):
+    """Move (batch, height, width) images by `rows` down and `columns` right, filling with zeros.
+
+    The same move a training shift of that many pixels makes (a negative number
+    moves up or left); no weights, same in training and inference.
+    """
+
+    def __init__(self, rows: int, columns: int, **kwargs):
+        super().__init__(**kwargs)
+        self.rows, self.columns = rows, columns
+
+    def call(self, images):
+        rows, columns = abs(self.rows), abs(self.columns)
+        height, width = images.shape[1], images.shape[2]
+        padded = keras.ops.pad(images, ((0, 0), (rows, rows), (columns, columns)))
+        top, left = rows - self.rows, columns - self.columns
+        return padded[:, top : top + height, left : left + width]
+
+    def get_config(self):
+        return {**super().get_config(), "rows": self.rows, "columns": self.columns}

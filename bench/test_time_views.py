@@ -1,0 +1,54 @@
+"""Validation accuracy of the trained networks under each choice of test-time views.
+
+    python bench/test_time_views.py          # after dvc repro; about 3 minutes on 2 cores
+
+For single networks and ensembles of them: no views, flips, 1-pixel shifts,
+flips and 1-pixel shifts, flips and 2-pixel shifts, each member seeing only the
+views its training augmentation covers (fashion.models.ensemble). Validation
+split only: this is how `ensembles:` in params.yaml was chosen.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from fashion.core import paths  # noqa: E402
+from fashion.core.dataset import INFERENCE_BATCH_SIZE  # noqa: E402
+from fashion.core.params import load_params, parse_model  # noqa: E402
+from fashion.data.arrays import load_split  # noqa: E402
+
+CHOICES = {"none": (False, 0), "flips": (True, 0), "shift 1": (False, 1), "flips + shift 1": (True, 1),
+           "flips + shift 2": (True, 2)}  # fmt: skip
+GROUPS = (["cnn"], ["cnn_residual"], ["cnn_erasing"], ["cnn", "cnn_residual"], ["cnn", "cnn_residual", "cnn_erasing"])
+
+
+def main() -> int:
+    from fashion.models.ensemble import build_ensemble, member_views
+    from fashion.models.saving import load_trained_model
+
+    raw = load_params(ROOT / paths.PARAMS_FILE)
+    images, labels = load_split(ROOT / paths.PROCESSED_DIR, "validation")
+    names = sorted({name for group in GROUPS for name in group})
+    models = {name: load_trained_model(ROOT / paths.model_file(name)) for name in names}
+    trained = {name: parse_model(raw, name).augmentation for name in names}
+    print("| members | " + " | ".join(CHOICES) + " |")
+    print("|---|" + "---|" * len(CHOICES))
+    for group in GROUPS:
+        cells = []
+        for flips, shift in CHOICES.values():
+            views = [member_views(flips, shift, trained[name].horizontal_flip, trained[name].shift_pixels)
+                     for name in group]  # fmt: skip
+            if len(group) == 1 and views[0].count == 1 and (flips or shift):
+                cells.append("—")
+                continue
+            ensemble = build_ensemble([models[name] for name in group], views, "views")
+            probabilities = ensemble.predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0)
+            cells.append(f"{(probabilities.argmax(axis=1) == labels).mean():.4f}")
+        print(f"| {' + '.join(group)} | " + " | ".join(cells) + " |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
