@@ -26,7 +26,8 @@ def main(argv=None) -> str:
     from fashion.models.ensemble import member_views
     from fashion.models.saving import load_trained_model, save_model
 
-    paths.ENSEMBLES_DIR.mkdir(exist_ok=True)  # DVC's output, even when params.yaml names no ensemble
+    for directory in (paths.ENSEMBLES_DIR, paths.ENSEMBLE_METRICS_DIR):  # DVC's outputs, even with no ensemble
+        directory.mkdir(parents=True, exist_ok=True)
     summaries = []
     for name, params in ensembles.items():
         members = [load_trained_model(paths.model_file(member)) for member in params.members]

@@ -166,3 +166,12 @@ def test_an_ensemble_whose_member_is_not_trained_says_what_to_run(processed_proj
     assert message.startswith("ensemble: error: models/") and "is missing. Run `dvc repro`" in message
     assert len(message.strip().splitlines()) == 1
     assert not list(paths.ENSEMBLES_DIR.glob("*")) and not list(paths.ENSEMBLE_METRICS_DIR.glob("*"))
+
+
+def test_no_ensembles_still_leaves_the_stages_outputs(processed_project):
+    """DVC requires every declared output: with `ensembles: {}` the stage still writes both (empty) folders."""
+    params = yaml.safe_load(paths.PARAMS_FILE.read_text())
+    params["ensembles"] = {}
+    paths.PARAMS_FILE.write_text(yaml.safe_dump(params, sort_keys=False))
+    assert ensemble.main([]) == 0
+    assert paths.ENSEMBLES_DIR.is_dir() and paths.ENSEMBLE_METRICS_DIR.is_dir()
