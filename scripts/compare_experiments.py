@@ -74,9 +74,10 @@ def draw(table: pd.DataFrame, axes_names: list[str], model: str, output: Path) -
     """Parallel coordinates: one line per run across each varying param and validation accuracy."""
     columns = [*axes_names, RANKING_METRIC]
     values = table[columns].apply(pd.to_numeric, errors="coerce")
-    for column in axes_names:  # learning rates and other spans of decades read better on a log scale
+    for column in axes_names:  # learning rates and other fractional spans of decades read better on a log scale
         positive = values[column].dropna()
-        if len(positive) and (positive > 0).all() and positive.max() / positive.min() >= 10:
+        fractional = (positive != positive.round()).any()
+        if len(positive) and fractional and (positive > 0).all() and positive.max() / positive.min() >= 10:
             values[column] = np.log10(values[column])
             values = values.rename(columns={column: f"log10 {column}"})
     low, high = values.min(), values.max()
