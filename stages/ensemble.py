@@ -22,8 +22,7 @@ def main(argv=None) -> str:
         check_writable((paths.ensemble_file(name), paths.ensemble_metrics_file(name)))
     validation = load_split(paths.PROCESSED_DIR, "validation")
 
-    from fashion.evaluation.ensembles import assemble_ensemble
-    from fashion.models.ensemble import member_views
+    from fashion.evaluation.ensembles import assemble_ensemble  # TensorFlow loads only now
     from fashion.models.saving import load_trained_model, save_model
 
     for directory in (paths.ENSEMBLES_DIR, paths.ENSEMBLE_METRICS_DIR):  # DVC's outputs, even with no ensemble
@@ -31,13 +30,8 @@ def main(argv=None) -> str:
     summaries = []
     for name, params in ensembles.items():
         members = [load_trained_model(paths.model_file(member)) for member in params.members]
-        trained = [models[member].augmentation for member in params.members]
-        views = [
-            member_views(params.flip_test_time_augmentation, params.shift_test_time_augmentation,
-                         augmentation.horizontal_flip, augmentation.shift_pixels)
-            for augmentation in trained
-        ]  # fmt: skip
-        ensemble, metrics = assemble_ensemble(members, views, name, validation)
+        augmentations = [models[member].augmentation for member in params.members]
+        ensemble, metrics = assemble_ensemble(params, members, augmentations, validation)
         save_model(ensemble, paths.ensemble_file(name))
         write_json(paths.ensemble_metrics_file(name), metrics)
         summaries.append(f"{name} {metrics['validation_accuracy']:.4f}")

@@ -33,6 +33,7 @@ BAD_ENTRIES = [
     ),
     ({"estimator": "RandomForestClassifier", "arguments": {"random_state": 3}}, "give `seed` instead"),
     ({"estimator": "RandomForestClassifier", "arguments": {"n_jobs": 4}}, "arguments.n_jobs is set by the stage"),
+    ({"estimator": "MLPClassifier", "arguments": {"verbose": True}}, "verbose changes only what is printed"),
     ({"estimator": "KNeighborsClassifier", "seed": 3}, "baselines.bad.seed is set, but KNeighborsClassifier has no"),
     ({"estimator": "RandomForestClassifier", "arguments": {"n_estimators": -1}}, "'n_estimators' parameter of"),
     ({"estimator": "GaussianNB", "standardise": True}, "unknown key 'baselines.bad.standardise'"),

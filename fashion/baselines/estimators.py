@@ -7,17 +7,25 @@ and `n_jobs` is every core, so neither may be given among the arguments:
 the first would duplicate `seed`, the second changes no result.
 """
 
+import time
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import all_estimators
 
+from fashion.core.dataset import NUMBER_OF_CLASSES
 from fashion.core.errors import PipelineError
 from fashion.core.params import BaselineParams
 
-SET_BY_THE_STAGE = {"random_state": "seed", "n_jobs": "every core", "verbose": "quiet"}
+# Arguments an entry may not give, and why: each would be a second, silent way to say something.
+NOT_ACCEPTED = {
+    "random_state": "is set from the entry's `seed`; remove it and give `seed` instead",
+    "n_jobs": "is set by the stage to every core (it changes speed, not the result); remove it",
+    "verbose": "changes only what is printed, not the result; remove it",
+}
 
 
 def classifier_classes() -> dict[str, type]:
@@ -37,11 +45,8 @@ def build_baseline(params: BaselineParams) -> Pipeline:
     estimator_class = classes[params.estimator]
     accepted = estimator_class().get_params(deep=False)
     for argument in params.arguments:
-        if argument in SET_BY_THE_STAGE:
-            raise PipelineError(
-                f"{where}.arguments.{argument} is set by the stage ({SET_BY_THE_STAGE[argument]}); remove it"
-                + (" and give `seed` instead." if argument == "random_state" else ".")
-            )
+        if argument in NOT_ACCEPTED:
+            raise PipelineError(f"{where}.arguments.{argument} {NOT_ACCEPTED[argument]}.")
         if argument not in accepted:
             raise PipelineError(
                 f"{where}.arguments.{argument} is not an argument of {params.estimator}; it takes "
@@ -56,6 +61,28 @@ def build_baseline(params: BaselineParams) -> Pipeline:
         settings["n_jobs"] = -1
     estimator = estimator_class(**settings)
     return make_pipeline(StandardScaler(), estimator) if params.standardize else make_pipeline(estimator)
+
+
+@dataclass
+class FittedBaseline:
+    """A fitted baseline, its accuracy on the validation split and how long the fit took."""
+
+    pipeline: Pipeline
+    validation_accuracy: float
+    fit_seconds: float
+
+
+def train_baseline(
+    params: BaselineParams, training: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray]
+) -> FittedBaseline:
+    """Build the entry's classifier, fit it on `training` and score it on `validation` (never the test set)."""
+    pipeline = build_baseline(params)
+    started = time.perf_counter()
+    fit_baseline(pipeline, *training, params.name)
+    fit_seconds = time.perf_counter() - started
+    images, labels = validation
+    predicted = class_probabilities(pipeline, images, NUMBER_OF_CLASSES).argmax(axis=1)
+    return FittedBaseline(pipeline, float((predicted == labels).mean()), fit_seconds)
 
 
 def fit_baseline(pipeline: Pipeline, images: np.ndarray, labels: np.ndarray, name: str) -> Pipeline:

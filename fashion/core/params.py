@@ -135,6 +135,7 @@ class ModelParams:
     label_smoothing: float
     early_stopping_patience: int  # 0: never stop early
     restore_best_epoch: bool  # keep the weights of the best validation epoch
+    moving_average_momentum: float  # 0: no moving average of the weights (`fashion.training.moving_average`)
     augmentation: Augmentation
     precision: str  # float32 for architectures without the key; auto is resolved by `fashion.training.precision`
     sweep: SweepParams | None  # the sweep's settings, with learning_rate: sweep
@@ -237,6 +238,12 @@ def check_params(raw: dict) -> None:
             f"params.yaml: models.{swept[0]}.learning_rate is sweep, which runs on one machine; with "
             "distribute.strategy: multi_worker give it a number (the rate its last sweep suggested)."
         )
+    averaged = [model.name for model in models.values() if model.moving_average_momentum > 0]
+    if averaged and strategy == "multi_worker":
+        raise PipelineError(
+            f"params.yaml: {averaged[0]}'s moving_average_momentum needs Keras's own training loop, which "
+            "distribute.strategy multi_worker cannot use; set it to 0, or the strategy to one_device or mirrored."
+        )
 
 
 def parse_download(raw: dict) -> DownloadParams:
@@ -338,6 +345,8 @@ MODEL_KEYS = (
     Key("early_stopping_patience", "integer", "stop after this many epochs without a better validation accuracy"
         " (0: never)", 0, 0),
     Key("restore_best_epoch", "boolean", "save the weights of the best validation epoch, not the last", False),
+    Key("moving_average_momentum", "fraction", "keep an exponential moving average of the weights with this"
+        " momentum, saved instead when better on validation (0: off)", 0.0, 0.0, 0.9999),
     Key("augmentation.shift_pixels", "integer", "random shift of up to this many pixels", 0, 0, 8),
     Key("augmentation.horizontal_flip", "boolean", "mirror half of the images", False),
     Key("augmentation.erase_probability", "fraction", "chance of blanking a random rectangle", 0.0, 0.0, 1.0),
@@ -603,7 +612,8 @@ def _model_params(name: str, architecture: str, values: dict) -> ModelParams:
     recipe = {
         field: values[field]
         for field in ("optimizer", "epochs", "batch_size", "seed", "weight_decay", "momentum", "schedule",
-                      "warmup_epochs", "label_smoothing", "early_stopping_patience", "restore_best_epoch")
+                      "warmup_epochs", "label_smoothing", "early_stopping_patience", "restore_best_epoch",
+                      "moving_average_momentum")
     }  # fmt: skip
     return ModelParams(
         name=name,

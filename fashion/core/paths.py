@@ -126,3 +126,12 @@ def train_outputs(model_name: str) -> tuple[Path, ...]:
         cost_metrics_file(model_name), sweep_file(model_name), timing_file(model_name),
         live_dir(model_name) / "metrics.json",
     )  # fmt: skip
+
+
+def scored_files(models, baselines, ensembles) -> dict[str, tuple[Path, Path]]:
+    """What evaluate scores: each name -> (its saved model, the file holding its validation accuracy)."""
+    return (
+        {name: (model_file(name), train_metrics_file(name)) for name in models}
+        | {name: (baseline_file(name), baseline_metrics_file(name)) for name in baselines}
+        | {name: (ensemble_file(name), ensemble_metrics_file(name)) for name in ensembles}
+    )

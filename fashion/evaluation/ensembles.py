@@ -3,22 +3,32 @@
 import numpy as np
 
 from fashion.core.dataset import INFERENCE_BATCH_SIZE
+from fashion.core.params import Augmentation, EnsembleParams
 from fashion.core.tensorflow_setup import keras
 from fashion.evaluation.scores import cross_entropy
 from fashion.models.cost import forward_flops
-from fashion.models.ensemble import Views, build_ensemble
+from fashion.models.ensemble import build_ensemble, member_views
 
 
 def assemble_ensemble(
-    members: list[keras.Model], views: list[Views], name: str, validation: tuple[np.ndarray, np.ndarray]
+    params: EnsembleParams,
+    members: list[keras.Model],
+    trained_augmentations: list[Augmentation],
+    validation: tuple[np.ndarray, np.ndarray],
 ) -> tuple[keras.Model, dict]:
-    """The ensemble model and metrics/ensemble/<name>.json's content.
+    """The ensemble `params` describes and metrics/ensemble/<name>.json's content.
 
-    Its cost is the sum of its members' forward FLOPs, each times the number of
-    views it sees.
+    Each member sees only the test-time views its training augmentation
+    (`trained_augmentations`, in member order) showed it. The ensemble's cost
+    is the sum of its members' forward FLOPs, each times its number of views.
     """
     images, labels = validation
-    ensemble = build_ensemble(members, views, name)
+    views = [
+        member_views(params.flip_test_time_augmentation, params.shift_test_time_augmentation,
+                     augmentation.horizontal_flip, augmentation.shift_pixels)
+        for augmentation in trained_augmentations
+    ]  # fmt: skip
+    ensemble = build_ensemble(members, views, params.name)
     probabilities = ensemble.predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0)
     return ensemble, {
         "validation_accuracy": float(np.mean(probabilities.argmax(axis=1) == labels)),

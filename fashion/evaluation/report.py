@@ -3,9 +3,11 @@
 Used by the evaluate stage alone, the only reader of the test split.
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from fashion.core import paths
 from fashion.core.atomic import write_csv, write_json
@@ -13,6 +15,7 @@ from fashion.core.dataset import CLASS_NAMES, INFERENCE_BATCH_SIZE, NUMBER_OF_CL
 from fashion.evaluation import figures
 from fashion.evaluation.scores import accuracy, cross_entropy, macro_f1, summarize, top_k_accuracy  # noqa: F401
 from fashion.models.saving import load_trained_model
+from fashion.training.history import LEARNING_CURVE_COLUMNS, learning_curve_rows
 
 # What metrics/test/<model>.json holds: name -> function of (true labels, predicted probabilities).
 # (top_k_accuracy is imported for the README's example of adding a metric.)
@@ -83,3 +86,31 @@ def write_prediction_grid(
         CLASS_NAMES, params.grid_rows, params.grid_columns, f"{name}: random test images (seed {params.seed})",
         paths.PREDICTIONS_FIGURE_DIR / f"{name}.png",
     )  # fmt: skip
+
+
+def evaluate_all(
+    saved: dict[str, tuple[Path, Path]], images: np.ndarray, labels: np.ndarray, params
+) -> dict[str, float]:
+    """Score every saved model on the test set and write its report, summary and prediction grid.
+
+    `saved` maps each name to (its model file, the JSON file holding the
+    validation accuracy it was chosen by); `params` is the `evaluate:` section.
+    Returns each model's test accuracy. The grid shows the same random images
+    for every model, so their grids compare image for image.
+    """
+    grid_size = min(params.grid_rows * params.grid_columns, len(labels))
+    grid = np.random.default_rng(params.seed).choice(len(labels), size=grid_size, replace=False)
+    accuracies = {}
+    for name, (model_file, validation_file) in tqdm(saved.items(), desc="evaluate", unit="model"):
+        summary, probabilities = score_model(model_file, images, labels)
+        test_metrics = write_model_report(name, labels, probabilities, summary)
+        write_summary(name, test_metrics, json.loads(validation_file.read_text())["validation_accuracy"])
+        write_prediction_grid(name, images, labels, probabilities, grid, params)
+        accuracies[name] = summary["accuracy"]
+    return accuracies
+
+
+def write_learning_curves(histories: dict[str, dict[str, list[float]]]) -> None:
+    """plots/learning_curves.csv and .png: every model's per-epoch history side by side."""
+    write_csv(paths.LEARNING_CURVES_FILE, LEARNING_CURVE_COLUMNS, learning_curve_rows(histories))
+    figures.learning_curves(histories, paths.LEARNING_CURVES_FIGURE_FILE)

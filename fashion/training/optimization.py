@@ -23,30 +23,46 @@ def make_loss(label_smoothing: float = 0.0) -> keras.losses.Loss:
 
 
 def make_optimizer(
-    optimizer: str, learning_rate, weight_decay: float = 0.0, momentum: float = 0.0, precision: str = "float32"
+    optimizer: str,
+    learning_rate,
+    weight_decay: float = 0.0,
+    momentum: float = 0.0,
+    precision: str = "float32",
+    moving_average_momentum: float = 0.0,
 ) -> keras.optimizers.Optimizer:
     """The named Keras optimizer; `learning_rate` is a number or a schedule.
 
     `weight_decay` applies to AdamW alone (decoupled decay), `momentum` to SGD
-    alone (the params check rejects them elsewhere). In mixed float16 the
-    optimizer scales the loss, so small gradients do not underflow.
+    alone (the params check rejects them elsewhere). A `moving_average_momentum`
+    above 0 makes the optimizer keep an exponential moving average of the
+    weights, which `fashion.training.moving_average` may keep after training.
+    In mixed float16 the optimizer scales the loss, so small gradients do not
+    underflow.
     """
+    average = {"use_ema": True, "ema_momentum": moving_average_momentum} if moving_average_momentum > 0 else {}
     if optimizer == "adam":
-        made = keras.optimizers.Adam(learning_rate=learning_rate)
+        made = keras.optimizers.Adam(learning_rate=learning_rate, **average)
     elif optimizer == "adamw":
-        made = keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay)
+        made = keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay, **average)
     elif optimizer == "sgd":
-        made = keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum)
+        made = keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum, **average)
     elif optimizer == "rmsprop":
-        made = keras.optimizers.RMSprop(learning_rate=learning_rate)
+        made = keras.optimizers.RMSprop(learning_rate=learning_rate, **average)
     else:
         raise ValueError(f"unknown optimizer {optimizer!r}; use one of adam, adamw, sgd, rmsprop")
     return keras.optimizers.LossScaleOptimizer(made) if precision == "mixed_float16" else made
 
 
-def entry_optimizer(params: ModelParams, learning_rate, precision: str = "float32") -> keras.optimizers.Optimizer:
-    """The optimizer a `models:` entry names, with its own decay and momentum, at `learning_rate`."""
-    return make_optimizer(params.optimizer, learning_rate, params.weight_decay, params.momentum, precision)
+def entry_optimizer(
+    params: ModelParams, learning_rate, precision: str = "float32", moving_average: bool = False
+) -> keras.optimizers.Optimizer:
+    """The optimizer a `models:` entry names, with its own decay and momentum, at `learning_rate`.
+
+    With `moving_average`, it also keeps the entry's moving average of the
+    weights (the fast sweep's throwaway model does not need one).
+    """
+    momentum = params.moving_average_momentum if moving_average else 0.0
+    return make_optimizer(params.optimizer, learning_rate, params.weight_decay, params.momentum, precision, momentum)
 
 
 def compile_model(
@@ -61,7 +77,7 @@ def compile_model(
     steps = steps_per_epoch(training_examples, params.batch_size)
     rate = make_schedule(params.schedule, learning_rate, steps * params.epochs, steps * params.warmup_epochs)
     model.compile(
-        optimizer=entry_optimizer(params, rate, precision),
+        optimizer=entry_optimizer(params, rate, precision, moving_average=True),
         loss=make_loss(params.label_smoothing),
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution,

@@ -15,14 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
+from fashion.core import paths
+from fashion.core.atomic import write_csv, write_json
 from fashion.core.params import ModelParams
 from fashion.core.tensorflow_setup import keras, make_deterministic, tf
 from fashion.data.input_pipeline import make_datasets, one_hot
 from fashion.models.cost import forward_flops
 from fashion.models.registry import build_model
+from fashion.models.saving import save_model
 from fashion.training.distribute import make_strategy, resolve_strategy_name, steps_per_execution
 from fashion.training.fit import KeepBestWeights, fit
+from fashion.training.history import write_history
 from fashion.training.live import live_callback, open_live_log, summarize_kept_epoch
+from fashion.training.moving_average import LastEpochWeights, keep_better_weights
 from fashion.training.optimization import compile_model, entry_optimizer, make_loss
 from fashion.training.precision import cpu_has_native_bfloat16, resolve_precision
 
@@ -44,6 +49,8 @@ class TrainingResult:
     replicas: int
     training_seconds: float
     sweep_rows: list[tuple] = field(default_factory=list)  # see SWEEP_COLUMNS; empty without a sweep
+    # With a moving average of the weights: which weights the model holds, and both validation scores.
+    weights_choice: dict = field(default_factory=dict)
 
     def final_metrics(self, epochs: int) -> dict:
         """metrics/train/<model>.json: the kept epoch's losses and accuracies, and how it trained."""
@@ -59,7 +66,24 @@ class TrainingResult:
         }
         if self.keeps_best:
             final.update({"kept_epoch": self.kept_epoch, "epochs_run": self.epochs_run})
-        return final
+        return final | self.weights_choice  # the kept weights' validation scores, if a moving average was kept
+
+    def summary(self, name: str) -> str:
+        """The stage's last line: the kept epoch's validation accuracy, and what training took."""
+        return (
+            f"{name}: validation accuracy {self.final_metrics(0)['validation_accuracy']:.4f} "
+            f"(epoch {self.kept_epoch} of {self.epochs_run}, {self.weights_choice.get('kept_weights', 'trained')} "
+            f"weights), {self.training_seconds:.0f} s in {self.precision}"
+        )
+
+    def write(self, name: str, epochs: int, data_load_seconds: float, tensorflow_import_seconds: float) -> None:
+        """Every output of train@<name> but the dvclive log (written while it trained): see `paths.train_outputs`."""
+        save_model(self.model, paths.model_file(name))
+        write_history(paths.history_file(name), self.history)
+        write_json(paths.train_metrics_file(name), self.final_metrics(epochs))
+        write_json(paths.cost_metrics_file(name), self.cost_metrics())
+        write_json(paths.timing_file(name), self.timings(data_load_seconds, tensorflow_import_seconds))
+        write_csv(paths.sweep_file(name), SWEEP_COLUMNS, self.sweep_rows)
 
     def timings(self, data_load_seconds: float, tensorflow_import_seconds: float) -> dict:
         """timings/<model>.json: measured seconds, kept out of the metrics so identical runs compare equal."""
@@ -85,13 +109,18 @@ def train_model(
     requested_strategy: str,
     training: tuple[np.ndarray, np.ndarray],
     validation: tuple[np.ndarray, np.ndarray],
-    live_directory: Path,
+    live_directory: Path | None,
 ) -> TrainingResult:
     """Train the entry `params` describes, at `learning_rate` (None: its own sweep picks it).
 
     Progress goes to the dvclive log in `live_directory`, which a failed or
-    interrupted run removes, so nothing there looks like a result.
+    interrupted run removes, so nothing there looks like a result. None: this
+    process is a multi-worker run's non-chief worker, which logs to a scratch
+    folder and takes part in saving (every worker must), but writes nothing.
     """
+    worker = live_directory is None
+    if worker:
+        live_directory = Path(tempfile.mkdtemp()) / "live"
     gpus = len(tf.config.list_physical_devices("GPU"))
     # Listing logical devices initializes the runtime, which a multi-worker strategy forbids: only mirrored does.
     logical_cpus = len(tf.config.list_logical_devices("CPU")) if requested_strategy == "mirrored" else 1
@@ -101,6 +130,7 @@ def train_model(
         print(f"train: {note}")
     precision = resolve_precision(params.precision, gpus, cpu_has_native_bfloat16())
     multi_worker = strategy_name == "multi_worker"
+    averaging = params.moving_average_momentum > 0  # never with multi_worker: see params.check_strategy
     make_deterministic(params.seed)
     training_data, validation_data, steps = make_datasets(
         training, validation, params.batch_size, params.seed, params.augmentation
@@ -128,13 +158,14 @@ def train_model(
         )
     keeps_best = params.restore_best_epoch or params.early_stopping_patience > 0
     best = KeepBestWeights(params.early_stopping_patience, restore=params.restore_best_epoch)
+    last = LastEpochWeights()
+    callbacks = (*((best,) if keeps_best else ()), *((last,) if averaging else ()))
     started = time.perf_counter()
     try:
         with open_live_log(live_directory) as live:
             history = fit(
                 model, training_data, validation_data, params.epochs, description=params.name,
-                callbacks=(live_callback(live), *((best,) if keeps_best else ())),
-                strategy=strategy if multi_worker else None,
+                callbacks=(live_callback(live), *callbacks), strategy=strategy if multi_worker else None,
             )  # fmt: skip
             epochs_run = len(history["loss"])
             kept = best.kept_epoch if keeps_best else epochs_run
@@ -142,9 +173,16 @@ def train_model(
     except BaseException:
         shutil.rmtree(live_directory, ignore_errors=True)
         raise
+    training_seconds = time.perf_counter() - started
+    weights_choice = {}
+    if averaging:
+        trained_weights = best.best_weights if params.restore_best_epoch else last.weights
+        weights_choice = keep_better_weights(model, trained_weights, validation_data)
+    if worker:
+        take_part_in_saving(model)
     return TrainingResult(
         model, history, kept, epochs_run, keeps_best, learning_rate, precision, strategy.num_replicas_in_sync,
-        time.perf_counter() - started, sweep_rows,
+        training_seconds, sweep_rows, weights_choice,
     )  # fmt: skip
 
 
