@@ -9,7 +9,8 @@ exist, and their shapes), metrics/train, metrics/ensemble, metrics/test and
 metrics/cost, and the training seconds the benchmark measured; the benchmark
 table (docs/benchmark.md) reads bench/results.json; the model keys table
 and the section keys table (docs/models.md) read the params schema,
-MODEL_KEYS and SECTION_KEYS. The test suite runs
+MODEL_KEYS and SECTION_KEYS; the seed spread (docs/reproducibility.md, and its
+summary in README.md) reads docs/seed_spread.json, measured as that file says. The test suite runs
 --check, so a run committed without regenerating the tables fails CI.
 """
 
@@ -24,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the params schema, for the keys table
 DOCUMENTS = {
     "results": "README.md", "benchmark": "docs/benchmark.md", "model keys": "docs/models.md",
-    "section keys": "docs/models.md",
+    "section keys": "docs/models.md", "seed spread": "docs/reproducibility.md", "seed summary": "README.md",
 }  # fmt: skip
+SEED_SPREAD_FILE = ROOT / "docs" / "seed_spread.json"
 MARKERS = {name: (f"<!-- {name} table: start -->", f"<!-- {name} table: end -->") for name in DOCUMENTS}
 PRECISION_NAMES = {"float32": "float32", "mixed_bfloat16": "bf16", "mixed_float16": "fp16"}
 
@@ -142,6 +144,49 @@ def benchmark_table() -> str:
     return "\n".join(lines)
 
 
+def seed_statistics(runs: list[dict], name: str, metric: str) -> tuple[float, float, float, float]:
+    """(mean, sample standard deviation, min, max) of one model's `metric` over the seed runs."""
+    values = [run["results"][name][metric] for run in runs]
+    mean = sum(values) / len(values)
+    deviation = (sum((value - mean) ** 2 for value in values) / (len(values) - 1)) ** 0.5
+    return mean, deviation, min(values), max(values)
+
+
+def seed_spread_table() -> str:
+    """Validation and test accuracy over the seeds of docs/seed_spread.json, per model."""
+    spread = json.loads(SEED_SPREAD_FILE.read_text())
+    runs = spread["runs"]
+    lines = [
+        "| model | seeds | validation accuracy, mean ± sd | test accuracy, mean ± sd | test accuracy, min – max |",
+        "|---|---|---|---|---|",
+    ]
+    for name in spread["models"]:
+        # One item per run: the seed of each network the model is made of (an ensemble's joined by /).
+        seeds = ", ".join("/".join(str(run["seeds"][network]) for network in spread["networks"][name]) for run in runs)
+        validation = seed_statistics(runs, name, "validation_accuracy")
+        test = seed_statistics(runs, name, "test_accuracy")
+        lines.append(
+            f"| `{name}` | {seeds} | {validation[0]:.4f} ± {validation[1]:.4f} | {test[0]:.4f} ± {test[1]:.4f} "
+            f"| {test[2]:.4f} – {test[3]:.4f} |"
+        )
+    lines += ["", f"sd: sample standard deviation over {len(runs)} runs. {spread['how']}"]
+    return "\n".join(lines)
+
+
+def seed_summary() -> str:
+    """The README's sentence on the seed spread of the best single model and the ensemble."""
+    spread = json.loads(SEED_SPREAD_FILE.read_text())
+    parts = []
+    for name in spread["summarized"]:
+        mean, deviation, low, high = seed_statistics(spread["runs"], name, "test_accuracy")
+        parts.append(f"`{name}` {mean:.4f} ± {deviation:.4f} (from {low:.4f} to {high:.4f})")
+    return (
+        f"Over {len(spread['runs'])} seeds of their networks, test accuracy (mean ± sample standard deviation): "
+        f"{'; '.join(parts)} ([docs/reproducibility.md](docs/reproducibility.md)). A difference between two "
+        "models smaller than this spread is not evidence that one is better."
+    )
+
+
 def allowed_values(key) -> str:
     """What a key accepts, in words: its choices, its bounds, or its kind."""
     if key.choices:
@@ -199,7 +244,7 @@ def main(argv=None) -> int:
     arguments = parser.parse_args(argv)
     generated = {
         "results": table(), "benchmark": benchmark_table(), "model keys": keys_table(),
-        "section keys": section_keys_table(),
+        "section keys": section_keys_table(), "seed spread": seed_spread_table(), "seed summary": seed_summary(),
     }  # fmt: skip
     if not (arguments.write or arguments.check):
         print("\n\n".join(generated.values()))

@@ -11,7 +11,7 @@ import yaml
 from conftest import environment, run
 from synthetic import REPOSITORY_ROOT
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reproduced_repository")]
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import pytest
 import yaml
 from synthetic import REPOSITORY_ROOT, write_params
 
@@ -112,6 +113,7 @@ def readme_block(after: str, language: str) -> str:
     return rest[start : rest.index("```", start)]
 
 
+@pytest.mark.xdist_group("reproduced_repository")  # one worker builds the shared repository
 def test_a_new_stage_is_a_script_and_a_dvc_yaml_entry(reproduced_repository, tmp_path):
     """README, "Add a stage": its dvc.yaml entry, as written there, runs under the real `dvc repro`."""
     from conftest import run
