@@ -1,1 +1,1 @@
-"""Scores (accuracy, per-class precision, recall and F1) and the figures made from them."""
+"""Scores (accuracy, per-class precision, recall and F1), the test-set report, ensembles' assembly, figures."""

@@ -1,1 +1,1 @@
-"""Training: loss, optimizer and schedules, the fit loop, learning-rate sweeps, precision, distribution."""
+"""Training: loss, optimizer, schedules, the fit loop, weight averaging, learning-rate sweeps, precision, devices."""
