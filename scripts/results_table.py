@@ -40,7 +40,7 @@ def describe(entry: dict) -> str:
     """A short description of a model entry's network, from its params."""
     if entry.get("architecture", "dense") == "dense":
         text = "dense " + "-".join(str(units) for units in entry["hidden_units"])
-        return text + (", raw pixels" if entry.get("input_scaling") == "raw" else "")
+        return text + (", raw pixels" if entry.get("input_scaling") == "raw" else "") + refit_note(entry)
     parts = ["conv " + " · ".join("-".join(str(filters) for filters in block) for block in entry["blocks"])]
     if entry.get("residual"):
         parts.append("residual")
@@ -49,7 +49,11 @@ def describe(entry: dict) -> str:
     parts.append(entry.get("global_pooling", "average"))
     if entry.get("dense_units"):
         parts.append("dense " + "-".join(str(units) for units in entry["dense_units"]))
-    return ", ".join(parts)
+    return ", ".join(parts) + refit_note(entry)
+
+
+def refit_note(entry: dict) -> str:
+    return ", refit on training + validation" if entry.get("refit") else ""
 
 
 PUBLISHED_FILE = ROOT / "docs" / "published_benchmark.yaml"
@@ -66,6 +70,12 @@ def published_row(published: list[dict], estimator: str, arguments: dict) -> tup
             settings = ", ".join(f"{key}={value}" for key, value in row["arguments"].items())
             return f"*{row['test_accuracy']:.3f} with {settings}*", None
     return "—", None
+
+
+def validation_score(metrics: dict) -> str:
+    """A validation accuracy for the table; a dash for a refit model or an ensemble with one, which have none."""
+    accuracy = metrics["validation_accuracy"]
+    return "— (refit)" if accuracy is None else f"{accuracy:.4f}"
 
 
 def describe_baseline(entry: dict) -> str:
@@ -94,7 +104,7 @@ def table() -> str:
         difference = "—" if comparable is None else f"{test['test_accuracy'] - comparable:+.3f}"
         lines.append(
             f"| `{name}` | {describe_baseline(entry)} | — | — | float64 | — | {seconds[name]:.0f} "
-            f"| {scored['validation_accuracy']:.4f} | **{test['test_accuracy']:.4f}** | {test['test_macro_f1']:.4f} "
+            f"| {validation_score(scored)} | **{test['test_accuracy']:.4f}** | {test['test_macro_f1']:.4f} "
             f"| {published} | {difference} |"
         )
     for name, entry in models.items():
@@ -107,7 +117,7 @@ def table() -> str:
         lines.append(
             f"| `{name}` | {describe(entry)} | {cost['parameters']:,} | {cost['forward_flops_per_image'] / 1e6:.2f} "
             f"| {PRECISION_NAMES.get(cost['precision'], cost['precision'])} | {epochs} "
-            f"| {seconds[name]:.0f} | {trained['validation_accuracy']:.4f} | **{test['test_accuracy']:.4f}** "
+            f"| {seconds[name]:.0f} | {validation_score(trained)} | **{test['test_accuracy']:.4f}** "
             f"| {test['test_macro_f1']:.4f} | — | — |"
         )
     for name, entry in ensembles.items():
@@ -120,7 +130,7 @@ def table() -> str:
         member_seconds = sum(seconds[member] for member in entry["members"])
         lines.append(
             f"| `{name}` | {network} | {scored['parameters']:,} | {scored['forward_flops_per_image'] / 1e6:.2f} "
-            f"| — | — | {member_seconds:.0f} (members) | {scored['validation_accuracy']:.4f} "
+            f"| — | — | {member_seconds:.0f} (members) | {validation_score(scored)} "
             f"| **{test['test_accuracy']:.4f}** | {test['test_macro_f1']:.4f} | — | — |"
         )
     lines += [

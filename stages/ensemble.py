@@ -31,10 +31,12 @@ def main(argv=None) -> str:
     for name, params in ensembles.items():
         members = [load_trained_model(paths.model_file(member)) for member in params.members]
         augmentations = [models[member].augmentation for member in params.members]
-        ensemble, metrics = assemble_ensemble(params, members, augmentations, validation)
+        refit = any(models[member].refit for member in params.members)  # has seen the validation images
+        ensemble, metrics = assemble_ensemble(params, members, augmentations, None if refit else validation)
         save_model(ensemble, paths.ensemble_file(name))
         write_json(paths.ensemble_metrics_file(name), metrics)
-        summaries.append(f"{name} {metrics['validation_accuracy']:.4f}")
+        accuracy = metrics["validation_accuracy"]
+        summaries.append(f"{name} {'unavailable (a refit member)' if accuracy is None else f'{accuracy:.4f}'}")
     return f"validation accuracy: {', '.join(summaries) or 'no ensembles in params.yaml'}"
 
 

@@ -136,6 +136,7 @@ class ModelParams:
     early_stopping_patience: int  # 0: never stop early
     restore_best_epoch: bool  # keep the weights of the best validation epoch
     moving_average_momentum: float  # 0: no moving average of the weights (`fashion.training.moving_average`)
+    refit: bool  # train on the training and validation splits together; validation scores are then unavailable
     augmentation: Augmentation
     precision: str  # float32 for architectures without the key; auto is resolved by `fashion.training.precision`
     sweep: SweepParams | None  # the sweep's settings, with learning_rate: sweep
@@ -244,6 +245,12 @@ def check_params(raw: dict) -> None:
             f"params.yaml: {averaged[0]}'s moving_average_momentum needs Keras's own training loop, which "
             "distribute.strategy multi_worker cannot use; set it to 0, or the strategy to one_device or mirrored."
         )
+    refits = [model.name for model in models.values() if model.refit]
+    if refits and strategy == "multi_worker":
+        raise PipelineError(
+            f"params.yaml: {refits[0]} has refit: true, which distribute.strategy multi_worker's training loop "
+            "does not support; set refit to false, or the strategy to one_device or mirrored."
+        )
 
 
 def parse_download(raw: dict) -> DownloadParams:
@@ -347,6 +354,8 @@ MODEL_KEYS = (
     Key("restore_best_epoch", "boolean", "save the weights of the best validation epoch, not the last", False),
     Key("moving_average_momentum", "fraction", "keep an exponential moving average of the weights with this"
         " momentum, saved instead when better on validation (0: off)", 0.0, 0.0, 0.9999),
+    Key("refit", "boolean", "train on the training and validation splits together (60,000 images) for `epochs`;"
+        " the model then has no validation scores", False),
     Key("augmentation.shift_pixels", "integer", "random shift of up to this many pixels", 0, 0, 8),
     Key("augmentation.horizontal_flip", "boolean", "mirror half of the images", False),
     Key("augmentation.erase_probability", "fraction", "chance of blanking a random rectangle", 0.0, 0.0, 1.0),
@@ -562,6 +571,10 @@ def _learning_rate(value, where: str):
     return _number(value, where, 1e-12)
 
 
+# What a refit entry's `epochs` should be: what its validated twin kept.
+REFIT_EPOCHS_ADVICE = "set epochs to the kept_epoch of the same recipe trained with validation"
+
+
 def _check_combinations(values: dict, given: dict, where: str, architecture: str) -> None:
     """Reject a key whose value the rest of the entry would ignore, with one line naming both."""
     epochs, patience, warmup = values["epochs"], values["early_stopping_patience"], values["warmup_epochs"]
@@ -582,6 +595,15 @@ def _check_combinations(values: dict, given: dict, where: str, architecture: str
          "pooling", "left out when there is one block (pooling runs between blocks)"),
         (values["sweep.end_learning_rate"] <= values["sweep.start_learning_rate"], "sweep.end_learning_rate",
          f"larger than sweep.start_learning_rate ({values['sweep.start_learning_rate']})"),
+        # A refit trains on the validation images, so nothing may be chosen by them while it trains.
+        (values["refit"] and values["restore_best_epoch"], "restore_best_epoch",
+         f"false when refit is true (no validation split to pick an epoch by; {REFIT_EPOCHS_ADVICE})"),
+        (values["refit"] and patience > 0, "early_stopping_patience",
+         f"0 when refit is true (no validation split to stop by; {REFIT_EPOCHS_ADVICE})"),
+        (values["refit"] and values["moving_average_momentum"] > 0, "moving_average_momentum",
+         "0 when refit is true (the average is kept only when better on validation)"),
+        (values["refit"] and values["learning_rate"] == LEARNING_RATE_FROM_OWN_SWEEP, "learning_rate",
+         "a number when refit is true (the sweep reads validation losses): the rate the entry's sweep suggested"),
     )  # fmt: skip
     for broken, key, allowed in rules:
         if broken:
@@ -613,7 +635,7 @@ def _model_params(name: str, architecture: str, values: dict) -> ModelParams:
         field: values[field]
         for field in ("optimizer", "epochs", "batch_size", "seed", "weight_decay", "momentum", "schedule",
                       "warmup_epochs", "label_smoothing", "early_stopping_patience", "restore_best_epoch",
-                      "moving_average_momentum")
+                      "moving_average_momentum", "refit")
     }  # fmt: skip
     return ModelParams(
         name=name,

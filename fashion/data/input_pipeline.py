@@ -60,17 +60,20 @@ def one_hot(labels: np.ndarray) -> np.ndarray:
 
 def make_datasets(
     training: tuple[np.ndarray, np.ndarray],
-    validation: tuple[np.ndarray, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray] | None,
     batch_size: int,
     seed: int,
     augmentation: Augmentation | None = None,
-) -> tuple[tf.data.Dataset, tf.data.Dataset, int]:
+) -> tuple[tf.data.Dataset, tf.data.Dataset | None, int]:
     """(training batches, validation batches, steps per epoch), with one-hot labels: what every model trains on.
 
     One path for every model, the study's dense networks included: seeded
     shuffling (and augmentation, if any) of (images, labels) NumPy pairs.
+    Without a validation split (a refit), the validation batches are None.
     """
     augmentation = augmentation or Augmentation.off()  # the study's plain batches
     training_batches = training_dataset(training[0], one_hot(training[1]), batch_size, seed, augmentation)
-    validation_batches = evaluation_dataset(validation[0], one_hot(validation[1]), INFERENCE_BATCH_SIZE)
+    validation_batches = None
+    if validation is not None:
+        validation_batches = evaluation_dataset(validation[0], one_hot(validation[1]), INFERENCE_BATCH_SIZE)
     return training_batches, validation_batches, steps_per_epoch(len(training[0]), batch_size)

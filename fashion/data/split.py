@@ -67,3 +67,11 @@ def read_splits(raw_directory: Path, sha256: dict[str, str], validation_fraction
         "validation": (train_images[validation], train_labels[validation]),
         "test": (test_images, test_labels),
     }
+
+
+def rejoin_splits(training: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray]):
+    """(images, labels) of the training split followed by the validation split: all the training images, for a refit.
+
+    The order is fixed (training first), so a seed fixes a refit's batches as it does any other run's.
+    """
+    return tuple(np.concatenate(pair) for pair in zip(training, validation, strict=True))

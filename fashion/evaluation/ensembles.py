@@ -14,25 +14,32 @@ def assemble_ensemble(
     params: EnsembleParams,
     members: list[keras.Model],
     trained_augmentations: list[Augmentation],
-    validation: tuple[np.ndarray, np.ndarray],
+    validation: tuple[np.ndarray, np.ndarray] | None,
 ) -> tuple[keras.Model, dict]:
     """The ensemble `params` describes and metrics/ensemble/<name>.json's content.
 
     Each member sees only the test-time views its training augmentation
     (`trained_augmentations`, in member order) showed it. The ensemble's cost
     is the sum of its members' forward FLOPs, each times its number of views.
+    `validation` None (a member was refit on the validation images): its
+    validation scores are unavailable (null), not scored on images a member trained on.
     """
-    images, labels = validation
     views = [
         member_views(params.flip_test_time_augmentation, params.shift_test_time_augmentation,
                      augmentation.horizontal_flip, augmentation.shift_pixels)
         for augmentation in trained_augmentations
     ]  # fmt: skip
     ensemble = build_ensemble(members, views, params.name)
-    probabilities = ensemble.predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0)
+    scores = {"validation_accuracy": None, "validation_loss": None}
+    if validation is not None:
+        images, labels = validation
+        probabilities = ensemble.predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0)
+        scores = {
+            "validation_accuracy": float(np.mean(probabilities.argmax(axis=1) == labels)),
+            "validation_loss": cross_entropy(labels, probabilities),
+        }
     return ensemble, {
-        "validation_accuracy": float(np.mean(probabilities.argmax(axis=1) == labels)),
-        "validation_loss": cross_entropy(labels, probabilities),
+        **scores,
         "members": len(members),
         "views": sum(member_views.count for member_views in views),
         "parameters": sum(member.count_params() for member in members),

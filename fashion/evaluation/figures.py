@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from fashion.core.atomic import atomic_path
+from fashion.training.history import has_validation
 
 # Fixed metadata keeps PNG bytes identical across runs of the same data.
 PNG_METADATA = {"Software": None}
@@ -65,15 +66,16 @@ def prediction_grid(images, true_labels, predicted_labels, confidences, class_na
 
 
 def learning_curves(histories: dict[str, dict[str, list[float]]], target) -> None:
-    """Accuracy and loss per epoch of every model; solid training, dashed validation."""
+    """Accuracy and loss per epoch of every model; solid training, dashed validation (none for a refit model)."""
     figure, (accuracy_axes, loss_axes) = plt.subplots(1, 2, figsize=(13, 5))
     for index, (name, history) in enumerate(histories.items()):
         color = f"C{index % 10}"
         epochs = np.arange(1, len(history["loss"]) + 1)
         accuracy_axes.plot(epochs, history["accuracy"], color=color, label=f"{name} training")
-        accuracy_axes.plot(epochs, history["val_accuracy"], color=color, linestyle="--", label=f"{name} validation")
         loss_axes.plot(epochs, history["loss"], color=color, label=f"{name} training")
-        loss_axes.plot(epochs, history["val_loss"], color=color, linestyle="--", label=f"{name} validation")
+        if has_validation(history):  # a refit model has none
+            accuracy_axes.plot(epochs, history["val_accuracy"], color=color, linestyle="--", label=f"{name} validation")
+            loss_axes.plot(epochs, history["val_loss"], color=color, linestyle="--", label=f"{name} validation")
     accuracy_axes.set(title="Accuracy", xlabel="epoch", ylabel="accuracy")
     loss_axes.set(title="Loss", xlabel="epoch", ylabel="cross-entropy", yscale="log")
     accuracy_axes.legend(fontsize=8)

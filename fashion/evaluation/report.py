@@ -3,6 +3,7 @@
 Used by the evaluate stage alone, the only reader of the test split.
 """
 
+import gc
 import json
 from pathlib import Path
 
@@ -107,7 +108,21 @@ def evaluate_all(
         write_summary(name, test_metrics, json.loads(validation_file.read_text())["validation_accuracy"])
         write_prediction_grid(name, images, labels, probabilities, grid, params)
         accuracies[name] = summary["accuracy"]
+        release_models()
     return accuracies
+
+
+def release_models() -> None:
+    """Free the model just scored before the next loads, so evaluate's peak memory is that of its largest model.
+
+    Keras keeps every loaded model's layers and compiled functions in its global
+    state until the session is cleared; scored one after another, a dozen
+    models and ensembles would otherwise pile up.
+    """
+    from fashion.core.tensorflow_setup import keras
+
+    keras.backend.clear_session()
+    gc.collect()
 
 
 def write_learning_curves(histories: dict[str, dict[str, list[float]]]) -> None:

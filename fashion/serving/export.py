@@ -126,7 +126,8 @@ def choose_model(choice: str, names, train_metrics_file) -> str:
     """The named model, or (`best`) the one whose saved weights have the highest validation accuracy.
 
     `train_metrics_file(name)` is the path of a model's metrics/train file;
-    the test set plays no part in the choice.
+    the test set plays no part in the choice, and nor does a refit model,
+    whose validation accuracy is unavailable (null).
     """
     if choice != EXPORT_BEST:
         return choice
@@ -137,4 +138,10 @@ def choose_model(choice: str, names, train_metrics_file) -> str:
             accuracies[name] = json.loads(Path(path).read_text())["validation_accuracy"]
         except (OSError, ValueError, KeyError) as error:
             raise PipelineError(f"{path} is missing or invalid ({error}). Run `dvc repro train@{name}`.") from error
-    return max(accuracies, key=accuracies.get)
+    scored = {name: accuracy for name, accuracy in accuracies.items() if accuracy is not None}
+    if not scored:
+        raise PipelineError(
+            f"export.model is {EXPORT_BEST}, but every model was refit and has no validation accuracy to choose by; "
+            "name the model to export instead."
+        )
+    return max(scored, key=scored.get)

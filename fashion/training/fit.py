@@ -108,7 +108,8 @@ def fit(
 ) -> dict[str, list[float]]:
     """Fit `model` on tf.data batches (`fashion.data.input_pipeline`) and return its per-epoch history.
 
-    The history has Keras's keys. With `stop_on_divergence`, a non-finite
+    The history has Keras's keys; without validation batches (a refit) its
+    validation values are NaN, meaning unavailable. With `stop_on_divergence`, a non-finite
     loss raises `PipelineError` naming the model and the epoch, before
     anything is saved. A `MultiWorkerMirroredStrategy` as `strategy` trains
     with the custom loop of `fashion.training.multi_worker`, since Keras 3's
@@ -142,4 +143,6 @@ def fit(
             "became NaN or infinite. Lower its learning rate in params.yaml; no model or "
             "metrics were written."
         )
+    if validation_batches is None:
+        history = {**history, **dict.fromkeys(("val_loss", "val_accuracy"), [math.nan] * len(history["loss"]))}
     return {key: [float(value) for value in history[key]] for key in KERAS_HISTORY_KEYS}

@@ -5,6 +5,7 @@ In memory a history is Keras's dict of lists (`loss`, `accuracy`, `val_loss`,
 """
 
 import csv
+import math
 from pathlib import Path
 
 from fashion.core.atomic import write_csv
@@ -40,15 +41,21 @@ def read_history(path: Path) -> dict[str, list[float]]:
         ) from error
 
 
+def has_validation(history: dict[str, list[float]]) -> bool:
+    """False for a refit model's history, whose validation values are all NaN (unavailable)."""
+    return not all(math.isnan(value) for value in history["val_accuracy"])
+
+
 def learning_curve_rows(histories: dict[str, dict[str, list[float]]]) -> list[tuple]:
     """Long-format rows (model, epoch, split, accuracy, loss) of every model's history.
 
     One file with a `model` and a `split` column lets a single DVC plot show
-    every model's curves, coloured by model, dashed by split.
+    every model's curves, coloured by model, dashed by split. A refit model
+    has no validation rows (its validation values are NaN: unavailable).
     """
     rows = []
     for name, history in histories.items():
-        for split, prefix in (("training", ""), ("validation", "val_")):
+        for split, prefix in (("training", ""), *((("validation", "val_"),) if has_validation(history) else ())):
             for epoch, (accuracy, loss) in enumerate(
                 zip(history[f"{prefix}accuracy"], history[f"{prefix}loss"], strict=True), start=1
             ):

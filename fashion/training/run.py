@@ -7,6 +7,7 @@ derives from it) and again before the sweep and the model, so a run's weights
 and batches do not depend on what ran earlier in the process.
 """
 
+import math
 import shutil
 import tempfile
 import time
@@ -20,6 +21,7 @@ from fashion.core.atomic import write_csv, write_json
 from fashion.core.params import ModelParams
 from fashion.core.tensorflow_setup import keras, make_deterministic, tf
 from fashion.data.input_pipeline import make_datasets, one_hot
+from fashion.data.split import rejoin_splits
 from fashion.models.cost import forward_flops
 from fashion.models.registry import build_model
 from fashion.models.saving import save_model
@@ -51,27 +53,43 @@ class TrainingResult:
     sweep_rows: list[tuple] = field(default_factory=list)  # see SWEEP_COLUMNS; empty without a sweep
     # With a moving average of the weights: which weights the model holds, and both validation scores.
     weights_choice: dict = field(default_factory=dict)
+    refit: bool = False  # trained on the validation images too: its validation scores are unavailable
+
+    def kept_validation_score(self, metric: str) -> float | None:
+        """The saved weights' validation `metric` (accuracy or loss); None for a refit, which has none."""
+        if metric in self.weights_choice:  # a moving average was compared: the kept weights' own score
+            return self.weights_choice[metric]
+        value = self.history[f"val_{metric.removeprefix('validation_')}"][self.kept_epoch - 1]
+        return None if math.isnan(value) else value
 
     def final_metrics(self, epochs: int) -> dict:
-        """metrics/train/<model>.json: the kept epoch's losses and accuracies, and how it trained."""
+        """metrics/train/<model>.json: the kept epoch's losses and accuracies, and how it trained.
+
+        A refit's validation accuracy and loss are null (unavailable), never the
+        scores of images it trained on; `refit: true` says why.
+        """
         kept = self.kept_epoch - 1
         final = {
             "training_accuracy": self.history["accuracy"][kept],
             "training_loss": self.history["loss"][kept],
-            "validation_accuracy": self.history["val_accuracy"][kept],
-            "validation_loss": self.history["val_loss"][kept],
+            "validation_accuracy": self.kept_validation_score("validation_accuracy"),
+            "validation_loss": self.kept_validation_score("validation_loss"),
             "learning_rate": self.learning_rate,
             "epochs": epochs,
             "replicas": self.replicas,
         }
         if self.keeps_best:
             final.update({"kept_epoch": self.kept_epoch, "epochs_run": self.epochs_run})
-        return final | self.weights_choice  # the kept weights' validation scores, if a moving average was kept
+        if self.refit:
+            final["refit"] = True
+        return final | self.weights_choice  # which weights were kept, and both scores, if a moving average was on
 
     def summary(self, name: str) -> str:
         """The stage's last line: the kept epoch's validation accuracy, and what training took."""
+        accuracy = self.kept_validation_score("validation_accuracy")
+        validation = "unavailable (refit on the validation images too)" if accuracy is None else f"{accuracy:.4f}"
         return (
-            f"{name}: validation accuracy {self.final_metrics(0)['validation_accuracy']:.4f} "
+            f"{name}: validation accuracy {validation} "
             f"(epoch {self.kept_epoch} of {self.epochs_run}, {self.weights_choice.get('kept_weights', 'trained')} "
             f"weights), {self.training_seconds:.0f} s in {self.precision}"
         )
@@ -130,7 +148,9 @@ def train_model(
         print(f"train: {note}")
     precision = resolve_precision(params.precision, gpus, cpu_has_native_bfloat16())
     multi_worker = strategy_name == "multi_worker"
-    averaging = params.moving_average_momentum > 0  # never with multi_worker: see params.check_strategy
+    averaging = params.moving_average_momentum > 0  # never with multi_worker or refit: see params.check_params
+    if params.refit:  # every image trains the model; no sweep, best epoch or average reads validation (check_params)
+        training, validation = rejoin_splits(training, validation), None
     make_deterministic(params.seed)
     training_data, validation_data, steps = make_datasets(
         training, validation, params.batch_size, params.seed, params.augmentation
@@ -158,8 +178,9 @@ def train_model(
         )
     keeps_best = params.restore_best_epoch or params.early_stopping_patience > 0
     best = KeepBestWeights(params.early_stopping_patience, restore=params.restore_best_epoch)
-    last = LastEpochWeights()
-    callbacks = (*((best,) if keeps_best else ()), *((last,) if averaging else ()))
+    # The trained weights the moving average is compared with: the best epoch's, or else the last epoch's.
+    last = LastEpochWeights() if averaging and not params.restore_best_epoch else None
+    callbacks = (*((best,) if keeps_best else ()), *((last,) if last else ()))
     started = time.perf_counter()
     try:
         with open_live_log(live_directory) as live:
@@ -182,7 +203,7 @@ def train_model(
         take_part_in_saving(model)
     return TrainingResult(
         model, history, kept, epochs_run, keeps_best, learning_rate, precision, strategy.num_replicas_in_sync,
-        training_seconds, sweep_rows, weights_choice,
+        training_seconds, sweep_rows, weights_choice, params.refit,
     )  # fmt: skip
 
 

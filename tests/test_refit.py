@@ -1,0 +1,134 @@
+"""Refit: an entry trained on the training and validation splits together has no validation scores, anywhere.
+
+Its validation accuracy and loss are null in every file that would hold them
+(train metrics, the ensembles it joins, the summaries), never the score of
+images it trained on; nothing that chooses by validation (best epoch, early
+stopping, the moving average, the sweep, `export: best`) may use it.
+"""
+
+import copy
+import json
+import math
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from synthetic import write_params
+
+from fashion.core import paths
+from fashion.core.errors import PipelineError
+from fashion.core.params import check_params, parse_model
+from fashion.data.arrays import load_split
+from fashion.training.history import learning_curve_rows, read_history
+from scripts.results_table import validation_score
+from stages import ensemble, evaluate, export, train
+
+
+def refit_params(params: dict, **changes) -> dict:
+    """`params` with model_1 a small refit entry, an ensemble of it with model_2, and one without it."""
+    params = copy.deepcopy(params)
+    params["models"]["model_1"].update(refit=True, epochs=3, hidden_units=[16], **changes)
+    params["ensembles"] = {
+        "pair": {"members": ["model_1", "model_2"], "flip_test_time_augmentation": False},
+        "validated": {"members": ["model_2", "model_1_raw"], "flip_test_time_augmentation": False},
+    }
+    params["baselines"] = {}
+    params["lr_find_models"] = {}
+    params["export"] = {"model": "best"}
+    return params
+
+
+def test_a_refit_reports_no_validation_scores_and_the_pipeline_carries_that_through(processed_project):
+    params = refit_params(yaml.safe_load(paths.PARAMS_FILE.read_text()))
+    params["models"] = {name: params["models"][name] for name in ("model_1", "model_2", "model_1_raw")}
+    write_params(processed_project, params)
+    for name in params["models"]:
+        assert train.main(["--model", name]) == 0
+
+    trained = json.loads(paths.train_metrics_file("model_1").read_text())
+    assert trained["refit"] is True
+    assert trained["validation_accuracy"] is None and trained["validation_loss"] is None
+    history = read_history(paths.history_file("model_1"))
+    assert len(history["loss"]) == 3 and all(math.isnan(value) for value in history["val_accuracy"])
+    assert {row[2] for row in learning_curve_rows({"model_1": history})} == {"training"}
+
+    assert ensemble.main([]) == 0
+    assert json.loads(paths.ensemble_metrics_file("pair").read_text())["validation_accuracy"] is None
+    assert json.loads(paths.ensemble_metrics_file("validated").read_text())["validation_accuracy"] > 0
+
+    assert evaluate.main([]) == 0
+    summary = json.loads(paths.summary_metrics_file("model_1").read_text())["model_1"]
+    assert summary["validation_accuracy"] is None and 0 <= summary["test_accuracy"] <= 1
+    assert json.loads(paths.summary_metrics_file("pair").read_text())["pair"]["validation_accuracy"] is None
+
+    # `best` chooses among the models with a validation accuracy: the refit one has none.
+    assert export.main([]) == 0
+    assert json.loads(paths.EXPORT_METRICS_FILE.read_text())["model"] == "model_2"
+    assert validation_score(trained) == "— (refit)"
+    assert validation_score({"validation_accuracy": 0.91234}) == "0.9123"
+
+
+def test_a_refit_learns_from_the_validation_images_and_an_ordinary_entry_does_not(processed_project):
+    from fashion.training.run import train_model
+
+    training, validation = (load_split(paths.PROCESSED_DIR, split) for split in ("train", "validation"))
+    relabelled = (validation[0], (validation[1] + 1) % 10)
+    raw = refit_params(yaml.safe_load(paths.PARAMS_FILE.read_text()))
+
+    def weights(refit: bool, validation_split) -> list[np.ndarray]:
+        raw["models"]["model_1"]["refit"] = refit
+        params = parse_model(raw, "model_1")
+        live = Path(tempfile.mkdtemp()) / "live"
+        return train_model(
+            params, params.learning_rate, "one_device", training, validation_split, live
+        ).model.get_weights()
+
+    def same(first, second) -> bool:
+        return all(np.array_equal(a, b) for a, b in zip(first, second, strict=True))
+
+    assert same(weights(False, validation), weights(False, relabelled))  # validation only scores it
+    refit = weights(True, validation)
+    assert same(refit, weights(True, validation))  # a seed still fixes every batch
+    assert not same(refit, weights(True, relabelled))  # it trains on the validation labels
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"restore_best_epoch": True}, "restore_best_epoch must be false when refit is true"),
+        ({"early_stopping_patience": 1}, "early_stopping_patience must be 0 when refit is true"),
+        ({"moving_average_momentum": 0.9}, "moving_average_momentum must be 0 when refit is true"),
+        ({"learning_rate": "sweep"}, "learning_rate must be a number when refit is true"),
+    ],
+)
+def test_a_refit_with_anything_that_chooses_by_validation_is_refused_in_one_line(project, changes, named):
+    params = refit_params(yaml.safe_load(paths.PARAMS_FILE.read_text()), **changes)
+    with pytest.raises(PipelineError, match=named) as raised:
+        check_params(params)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_refit_with_multi_worker_training_is_refused_and_the_stage_writes_nothing(processed_project, capsys):
+    params = refit_params(yaml.safe_load(paths.PARAMS_FILE.read_text()))
+    for entry in params["models"].values():  # a sweep is refused with multi_worker too; keep this case alone
+        if entry.get("learning_rate") == "sweep":
+            entry["learning_rate"] = 0.01
+            entry.pop("sweep", None)
+    params["distribute"] = {"strategy": "multi_worker"}
+    write_params(processed_project, params)
+    assert train.main(["--model", "model_1"]) == 1
+    error = capsys.readouterr().err.strip()
+    assert "model_1 has refit: true, which distribute.strategy multi_worker" in error and "\n" not in error
+    assert not any(path.exists() for path in paths.train_outputs("model_1"))
+
+
+def test_export_best_with_only_refit_models_asks_for_a_name(project):
+    from fashion.serving.export import choose_model
+
+    paths.train_metrics_file("model_1").parent.mkdir(parents=True, exist_ok=True)
+    paths.train_metrics_file("model_1").write_text(json.dumps({"validation_accuracy": None, "refit": True}))
+    with pytest.raises(PipelineError, match="every model was refit"):
+        choose_model("best", ["model_1"], paths.train_metrics_file)
+    assert choose_model("model_1", ["model_1"], paths.train_metrics_file) == "model_1"
