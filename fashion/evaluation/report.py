@@ -23,6 +23,11 @@ from fashion.training.history import LEARNING_CURVE_COLUMNS, learning_curve_rows
 TEST_METRICS = {"test_accuracy": accuracy, "test_loss": cross_entropy, "test_macro_f1": macro_f1}
 
 
+# Test images per prediction call. Half the usual inference batch: an ensemble computes
+# ten views of each member at once, and at 500 images the two-network ensemble alone
+# peaked at 1.5-1.7 GiB, 0.4 GiB more than at 250, for 5% less time (docs/benchmark.md).
+EVALUATION_BATCH_SIZE = INFERENCE_BATCH_SIZE // 2
+
 # What metrics/summary/<name>.json holds, the one file per model that `dvc exp show` shows.
 SUMMARY_METRICS = ("test_accuracy", "test_macro_f1", "validation_accuracy")
 
@@ -35,7 +40,7 @@ def score_model(path: Path, images: np.ndarray, labels: np.ndarray) -> tuple[dic
 
         probabilities = class_probabilities(load_baseline(path), images, NUMBER_OF_CLASSES)
     else:
-        probabilities = load_trained_model(path).predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0)
+        probabilities = load_trained_model(path).predict(images, batch_size=EVALUATION_BATCH_SIZE, verbose=0)
     return summarize(labels, probabilities, NUMBER_OF_CLASSES), probabilities
 
 
