@@ -24,7 +24,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the params schema, for the keys table
 DOCUMENTS = {
-    "results": "README.md", "benchmark": "docs/benchmark.md", "model keys": "docs/models.md",
+    "results": "README.md", "ranking": "README.md", "benchmark": "docs/benchmark.md", "model keys": "docs/models.md",
     "section keys": "docs/models.md", "seed spread": "docs/reproducibility.md", "seed summary": "README.md",
 }  # fmt: skip
 SEED_SPREAD_FILE = ROOT / "docs" / "seed_spread.json"
@@ -141,6 +141,49 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def augmentation_note(entry: dict) -> str:
+    """What an entry's training augmentation does, in the published table's words."""
+    augmentation = entry.get("augmentation") or {}
+    parts = ["normalization"]
+    if augmentation.get("shift_pixels"):
+        parts.append(f"shifts of up to {augmentation['shift_pixels']} pixels")
+    if augmentation.get("horizontal_flip"):
+        parts.append("horizontal flips")
+    if augmentation.get("erase_probability"):
+        parts.append("random erasing")
+    return ", ".join(parts)
+
+
+def ranking_table() -> str:
+    """Our convolutional networks and ensembles among the published networks, by test accuracy.
+
+    Only models whose test accuracy is above the lowest published network's
+    are listed; the published figures are their submitters' own.
+    """
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    benchmark = yaml.safe_load(PUBLISHED_FILE.read_text())
+    rows = [(row["test_accuracy"], row["network"], row["preprocessing"], "published") for row in benchmark["networks"]]
+    floor = min(row[0] for row in rows)
+    models, ensembles = params["models"], params.get("ensembles") or {}
+    ours = {name: (describe(entry), augmentation_note(entry)) for name, entry in models.items()}
+    for name, entry in ensembles.items():
+        views = "flips" if entry["flip_test_time_augmentation"] else ""
+        if entry.get("shift_test_time_augmentation"):
+            views += f"{' and ' if views else ''}{entry['shift_test_time_augmentation']}-pixel shifts"
+        members = " + ".join(f"`{member}`" for member in entry["members"])
+        training = augmentation_note(models[entry["members"][0]])
+        ours[name] = (f"mean of {members}", f"{training}; test-time views: {views or 'none'}")
+    for name, (network, preprocessing) in ours.items():
+        accuracy = read(f"metrics/test/{name}.json")["test_accuracy"]
+        if accuracy >= floor:
+            rows.append((accuracy, f"**`{name}`**: {network}", preprocessing, "this repository"))
+    lines = ["| test accuracy | network | preprocessing, augmentation | from |", "|---|---|---|---|"]
+    lines += [f"| {accuracy:.4f} | {network} | {extra} | {source} |" for accuracy, network, extra, source in
+              sorted(rows, key=lambda row: -row[0])]  # fmt: skip
+    lines += ["", f"Published: {benchmark['networks_source']} (docs/published_benchmark.yaml)."]
+    return "\n".join(lines)
+
+
 def benchmark_table() -> str:
     """The benchmark's summary rows (measure, value, goal, met) and the machine they were measured on."""
     results = read("bench/results.json")
@@ -253,7 +296,7 @@ def main(argv=None) -> int:
     mode.add_argument("--check", action="store_true", help="exit 1 unless every document's table is current")
     arguments = parser.parse_args(argv)
     generated = {
-        "results": table(), "benchmark": benchmark_table(), "model keys": keys_table(),
+        "results": table(), "ranking": ranking_table(), "benchmark": benchmark_table(), "model keys": keys_table(),
         "section keys": section_keys_table(), "seed spread": seed_spread_table(), "seed summary": seed_summary(),
     }  # fmt: skip
     if not (arguments.write or arguments.check):
