@@ -4,7 +4,8 @@ bit; report the accuracy goals.
 
 Floors (a failure): model_4 keeps the study's 0.80; the best single model and
 the best ensemble stay at or above floors set just under what committed runs
-reached (0.930 and 0.935; README's generated table has the committed run's).
+reached, less the ±0.3 points results move by on another machine (0.930 and
+0.936; README's generated table has the committed run's).
 Goals (reported as met or not, not a failure): 0.940 from a single model
 trained in under 10 minutes and 0.947 from an ensemble; on 2 CPU cores the
 committed run does not reach the accuracies (see the README). An
@@ -34,7 +35,7 @@ sys.path.insert(
 MINIMUM_MODEL_4_ACCURACY = 0.80
 MINIMUM_SINGLE_MODEL_ACCURACY = 0.930
 SINGLE_MODEL_TRAINING_GOAL_SECONDS = 600
-MINIMUM_ENSEMBLE_ACCURACY = 0.935
+MINIMUM_ENSEMBLE_ACCURACY = 0.936  # the committed best ensemble, ensemble_refit, reached 0.9395
 SINGLE_MODEL_GOAL = 0.940
 ENSEMBLE_GOAL = 0.947
 

@@ -92,3 +92,16 @@ def tiny_params(mirrors: list[str], sha256: dict[str, str]) -> dict:
 
 def write_params(directory: Path, params: dict) -> None:
     (Path(directory) / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def with_multi_worker_strategy(params: dict) -> dict:
+    """`params` set to multi-worker training, each sweeping entry given a fixed rate (a sweep is refused with it).
+
+    So that a test of another key's refusal under multi_worker sees that refusal alone.
+    """
+    for entry in params["models"].values():
+        if entry.get("learning_rate") == "sweep":
+            entry["learning_rate"] = 0.01
+            entry.pop("sweep", None)
+    params["distribute"] = {"strategy": "multi_worker"}
+    return params

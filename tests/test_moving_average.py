@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 import yaml
-from synthetic import write_params
+from synthetic import with_multi_worker_strategy, write_params
 
 from fashion.core import paths
 from fashion.data.arrays import load_split
@@ -83,12 +83,7 @@ def test_the_train_stage_saves_the_weights_it_reports(processed_project, restore
 def test_a_moving_average_with_multi_worker_training_is_one_line_and_writes_nothing(processed_project, capsys):
     params = yaml.safe_load(paths.PARAMS_FILE.read_text())
     params["models"]["model_1"]["moving_average_momentum"] = 0.99
-    for entry in params["models"].values():  # a sweep is refused with multi_worker too; keep this case alone
-        if entry.get("learning_rate") == "sweep":
-            entry["learning_rate"] = 0.01
-            entry.pop("sweep", None)
-    params["distribute"] = {"strategy": "multi_worker"}
-    write_params(processed_project, params)
+    write_params(processed_project, with_multi_worker_strategy(params))
     assert train.main(["--model", "model_1"]) == 1
     error = capsys.readouterr().err.strip()
     assert "model_1's moving_average_momentum needs Keras's own training loop" in error and "\n" not in error

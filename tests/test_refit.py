@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from synthetic import write_params
+from synthetic import with_multi_worker_strategy, write_params
 
 from fashion.core import paths
 from fashion.core.errors import PipelineError
@@ -112,12 +112,7 @@ def test_a_refit_with_anything_that_chooses_by_validation_is_refused_in_one_line
 
 def test_a_refit_with_multi_worker_training_is_refused_and_the_stage_writes_nothing(processed_project, capsys):
     params = refit_params(yaml.safe_load(paths.PARAMS_FILE.read_text()))
-    for entry in params["models"].values():  # a sweep is refused with multi_worker too; keep this case alone
-        if entry.get("learning_rate") == "sweep":
-            entry["learning_rate"] = 0.01
-            entry.pop("sweep", None)
-    params["distribute"] = {"strategy": "multi_worker"}
-    write_params(processed_project, params)
+    write_params(processed_project, with_multi_worker_strategy(params))
     assert train.main(["--model", "model_1"]) == 1
     error = capsys.readouterr().err.strip()
     assert "model_1 has refit: true, which distribute.strategy multi_worker" in error and "\n" not in error
