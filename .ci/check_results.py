@@ -52,7 +52,7 @@ def scored_files(name: str) -> list[str]:
     ]  # fmt: skip
 
 
-def expected_files(models: list[str], baselines: list[str], ensembles: list[str]) -> list[Path]:
+def expected_files(models: list[str], baselines: list[str], ensembles: list[str], students: list[str]) -> list[Path]:
     expected = [
         "metrics/data/train.json", "metrics/data/validation.json", "metrics/data/test.json",
         "metrics/lr_find.json", "plots/lr_find.csv", "plots/lr_find.png",
@@ -62,6 +62,11 @@ def expected_files(models: list[str], baselines: list[str], ensembles: list[str]
     for name in models:
         expected += [
             f"models/{name}.keras", f"metrics/train/{name}.json", f"metrics/cost/{name}.json",
+            f"plots/history/{name}.csv", f"plots/sweep/{name}.csv", f"live/{name}/metrics.json", *scored_files(name),
+        ]  # fmt: skip
+    for name in students:
+        expected += [
+            f"students/{name}.keras", f"metrics/train/{name}.json", f"metrics/cost/{name}.json",
             f"plots/history/{name}.csv", f"plots/sweep/{name}.csv", f"live/{name}/metrics.json", *scored_files(name),
         ]  # fmt: skip
     for name in baselines:
@@ -143,10 +148,13 @@ def main() -> int:
     models = [*params["models"], *(params.get("lr_find_models") or {})]
     ensembles = list(params.get("ensembles") or {})
     baselines = list(params.get("baselines") or {})
-    problems = [f"missing {path}" for path in expected_files(models, baselines, ensembles) if not path.is_file()]
+    students = list(params.get("students") or {})
+    problems = [
+        f"missing {path}" for path in expected_files(models, baselines, ensembles, students) if not path.is_file()
+    ]
     accuracy = {
         name: read(f"metrics/test/{name}.json")["test_accuracy"]
-        for name in [*models, *baselines, *ensembles]
+        for name in [*models, *students, *baselines, *ensembles]
         if Path(f"metrics/test/{name}.json").is_file()
     }
     print("test accuracy:", ", ".join(f"{name} {value:.4f}" for name, value in accuracy.items()))
@@ -155,7 +163,7 @@ def main() -> int:
     if "model_1_raw" in accuracy and "model_1" in accuracy and accuracy["model_1_raw"] >= accuracy["model_1"]:
         problems.append("model_1 on raw pixels is not below the same network on normalized pixels")
 
-    singles = {name: accuracy[name] for name in models if name in accuracy}
+    singles = {name: accuracy[name] for name in [*models, *students] if name in accuracy}
     best = max(singles, key=singles.get)
     timing = Path(f"timings/{best}.json")
     seconds = read(str(timing))["training_seconds"] if timing.is_file() else float("nan")

@@ -52,6 +52,12 @@ def describe(entry: dict) -> str:
     return ", ".join(parts) + refit_note(entry)
 
 
+def student_description(student: dict) -> str:
+    """A `students:` entry: its recipe's network, and what it learnt from."""
+    teacher = f"`{student['teacher']}` (teacher weight {student['teacher_weight']})"
+    return f"`{student['recipe']}`'s, distilled from {teacher}"
+
+
 def refit_note(entry: dict) -> str:
     return ", refit on training + validation" if entry.get("refit") else ""
 
@@ -107,17 +113,21 @@ def table() -> str:
             f"| {validation_score(scored)} | **{test['test_accuracy']:.4f}** | {test['test_macro_f1']:.4f} "
             f"| {published} | {difference} |"
         )
-    for name, entry in models.items():
+    networks = {name: (entry, describe(entry)) for name, entry in models.items()}
+    for name, student in (params.get("students") or {}).items():
+        networks[name] = (models[student["recipe"]], student_description(student))
+    for name, (entry, network) in networks.items():
         trained, test, cost = (
             read(f"metrics/train/{name}.json"),
             read(f"metrics/test/{name}.json"),
             read(f"metrics/cost/{name}.json"),
         )
         epochs = f"{trained.get('kept_epoch', entry['epochs'])} / {trained.get('epochs_run', entry['epochs'])}"
+        training_seconds = f"{seconds[name]:.0f}" if name in seconds else "—"  # not in the last benchmark's run
         lines.append(
-            f"| `{name}` | {describe(entry)} | {cost['parameters']:,} | {cost['forward_flops_per_image'] / 1e6:.2f} "
+            f"| `{name}` | {network} | {cost['parameters']:,} | {cost['forward_flops_per_image'] / 1e6:.2f} "
             f"| {PRECISION_NAMES.get(cost['precision'], cost['precision'])} | {epochs} "
-            f"| {seconds[name]:.0f} | {validation_score(trained)} | **{test['test_accuracy']:.4f}** "
+            f"| {training_seconds} | {validation_score(trained)} | **{test['test_accuracy']:.4f}** "
             f"| {test['test_macro_f1']:.4f} | — | — |"
         )
     for name, entry in ensembles.items():
@@ -170,6 +180,8 @@ def ranking_table() -> str:
     floor = min(row[0] for row in rows)
     models, ensembles = params["models"], params.get("ensembles") or {}
     ours = {name: (describe(entry), augmentation_note(entry)) for name, entry in models.items()}
+    for name, student in (params.get("students") or {}).items():
+        ours[name] = (student_description(student), augmentation_note(models[student["recipe"]]))
     for name, entry in ensembles.items():
         views = "flips" if entry["flip_test_time_augmentation"] else ""
         if entry.get("shift_test_time_augmentation"):

@@ -1,6 +1,6 @@
 """Stage export: the chosen model as a SavedModel and a TFLite file, for serving.
 
-`export.model: best` picks the model with the highest validation accuracy of
+`export.model: best` picks the model (or student) with the highest validation accuracy of
 its saved weights; the test set plays no part. The exports are checked against
 the Keras model on the validation images (`fashion.serving.export`).
 """
@@ -10,7 +10,7 @@ import sys
 from fashion.core import paths
 from fashion.core.atomic import atomic_path, check_writable, write_json
 from fashion.core.cli import stage_entry_point
-from fashion.core.params import load_params, model_names, parse_export
+from fashion.core.params import load_params, model_names, parse_export, student_names
 from fashion.data.arrays import load_split
 
 
@@ -24,8 +24,10 @@ def main(argv=None) -> str:
     from fashion.models.saving import load_trained_model
     from fashion.serving.export import choose_model, export_and_check
 
-    name = choose_model(params.model, model_names(raw), paths.train_metrics_file)
-    made = export_and_check(load_trained_model(paths.model_file(name)), paths.SAVED_MODEL_DIR, validation_images, name)
+    students = student_names(raw)
+    name = choose_model(params.model, (*model_names(raw), *students), paths.train_metrics_file)
+    chosen = paths.student_file(name) if name in students else paths.model_file(name)
+    made = export_and_check(load_trained_model(chosen), paths.SAVED_MODEL_DIR, validation_images, name)
     with atomic_path(paths.TFLITE_FILE) as temporary:
         temporary.write_bytes(made.tflite)
     write_json(

@@ -38,7 +38,7 @@ def main(argv=None) -> str:
     result = train_model(params, learning_rate, strategy, training, validation, live_directory)
     if not chief:
         return f"{params.name}: worker finished; the chief writes the outputs"
-    result.write(params.name, params.epochs, loaded - started, imported - loaded)
+    result.write(params.name, paths.model_file(params.name), params.epochs, loaded - started, imported - loaded)
     return result.summary(params.name)
 
 

@@ -88,10 +88,14 @@ def test_declared_params_are_exactly_the_validated_ones():
     distribute = sorted(fields(params.DistributeParams, "distribute"))
     assert stage_definition("train")["params"] == ["models.${key}", *distribute]
     assert stage_definition("train_lr_find")["params"] == ["lr_find_models.${key}", *distribute]
+    # A student repeats a models: recipe, so its stage reads that whole section.
+    assert stage_definition("distill")["params"] == ["students.${key}", "models", *distribute]
     every_model = {"models", "lr_find_models"}
-    assert set(stage_definition("export")["params"]) == every_model | fields(params.ExportParams, "export")
+    assert set(stage_definition("export")["params"]) == every_model | {"students"} | fields(
+        params.ExportParams, "export"
+    )
     assert set(stage_definition("ensemble")["params"]) == every_model | {"ensembles"}
-    assert set(stage_definition("evaluate")["params"]) == every_model | {"baselines", "ensembles"} | fields(
+    assert set(stage_definition("evaluate")["params"]) == every_model | {"baselines", "ensembles", "students"} | fields(
         params.EvaluateParams, "evaluate"
     )
     assert stage_definition("baseline")["params"] == ["baselines.${key}"]
@@ -125,6 +129,11 @@ def test_outputs_match_the_paths_module():
             (paths.live_dir(key) / "plots" / "metrics").as_posix(),
         }
     )
+    # A student writes what a train stage writes, its model under students/.
+    assert out_paths("distill") == {
+        *(path.as_posix() for path in paths.student_outputs(key) if path != paths.timing_file(key)),
+        (paths.live_dir(key) / "plots" / "metrics").as_posix(),
+    }
     assert out_paths("ensemble") == {paths.ENSEMBLES_DIR.as_posix(), paths.ENSEMBLE_METRICS_DIR.as_posix()}
     assert out_paths("export") == {
         paths.SAVED_MODEL_DIR.as_posix(),

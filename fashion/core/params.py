@@ -19,8 +19,8 @@ from fashion.core.dataset import DATASET_FILES
 from fashion.core.errors import PipelineError
 
 SECTIONS = (
-    "download", "normalize", "lr_find", "models", "lr_find_models", "baselines", "ensembles", "distribute",
-    "evaluate", "export",
+    "download", "normalize", "lr_find", "models", "lr_find_models", "baselines", "ensembles", "students",
+    "distribute", "evaluate", "export",
 )  # fmt: skip
 STRATEGIES = ("one_device", "mirrored", "multi_worker")
 EXPORT_BEST = "best"
@@ -151,6 +151,21 @@ class EnsembleParams:
 
 
 @dataclass(frozen=True)
+class StudentParams:
+    """One entry of `students:`: a `models:` entry's recipe trained on an ensemble's probabilities (distillation).
+
+    `model` is the recipe's `ModelParams` under the student's name; the student
+    is that network, trained the same way, with each training target mixed
+    from the true label and the teacher's probabilities (`fashion.training.distillation`).
+    """
+
+    name: str
+    model: ModelParams
+    teacher: str  # an entry of `ensembles:`
+    teacher_weight: float  # the teacher's share of each training target; the true label has the rest
+
+
+@dataclass(frozen=True)
 class BaselineParams:
     """One entry of `baselines:`: a scikit-learn classifier; see `fashion.baselines.estimators`."""
 
@@ -230,6 +245,7 @@ def check_params(raw: dict) -> None:
     models = parse_models(raw)
     parse_ensembles(raw)
     parse_baselines(raw)
+    students = parse_students(raw)
     strategy = parse_distribute(raw).strategy
     parse_evaluate(raw)
     parse_export(raw)
@@ -244,6 +260,11 @@ def check_params(raw: dict) -> None:
         raise PipelineError(
             f"params.yaml: {averaged[0]}'s moving_average_momentum needs Keras's own training loop, which "
             "distribute.strategy multi_worker cannot use; set it to 0, or the strategy to one_device or mirrored."
+        )
+    if students and strategy == "multi_worker":
+        raise PipelineError(
+            f"params.yaml: students.{next(iter(students))} trains in the distill stage, which runs on one machine; "
+            "with distribute.strategy multi_worker leave students: empty, or set the strategy to one_device."
         )
     refits = [model.name for model in models.values() if model.refit]
     if refits and strategy == "multi_worker":
@@ -405,6 +426,13 @@ ENSEMBLE_KEYS = (
         "also average views shifted this many pixels up, down, left and right (members trained with shifts of at "
         "least this; 0: none)", 0, 0, 4),
 )  # fmt: skip
+STUDENT_KEYS = (
+    Key("recipe", "name", "the models: entry whose network and training the student repeats"),
+    Key("teacher", "name", "the ensembles: entry whose probabilities the student learns from"),
+    # Above 0: a student without its teacher is its recipe again. At 1 the targets are the teacher's alone.
+    Key("teacher_weight", "fraction", "the teacher's share of each training target; the true label has the rest",
+        minimum=0.05, maximum=1.0),
+)  # fmt: skip
 BASELINE_KEYS = (
     Key("estimator", "name", "a scikit-learn classifier's class name, such as RandomForestClassifier"),
     Key("arguments", "arguments", "its keyword arguments (checked against the class by the baseline stage)", {}),
@@ -422,7 +450,7 @@ DISTRIBUTE_KEYS = (Key("strategy", "choice", "how the train stages use devices a
 EXPORT_KEYS = (Key("model", "name", f"the model to export, or {EXPORT_BEST}: the highest validation accuracy"),)
 SECTION_KEYS = {
     "download": DOWNLOAD_KEYS, "normalize": NORMALIZE_KEYS, "lr_find": LR_FIND_KEYS, "ensembles.<name>": ENSEMBLE_KEYS,
-    "baselines.<name>": BASELINE_KEYS,
+    "students.<name>": STUDENT_KEYS, "baselines.<name>": BASELINE_KEYS,
     "evaluate": EVALUATE_KEYS, "distribute": DISTRIBUTE_KEYS, "export": EXPORT_KEYS,
 }  # fmt: skip
 # Rules a single key's bounds cannot say: (broken, key, what is allowed).
@@ -680,6 +708,44 @@ def parse_ensembles(raw: dict) -> dict[str, EnsembleParams]:
     return parsed
 
 
+def student_names(raw: dict) -> tuple[str, ...]:
+    """Every entry of `students:` (may be absent or empty)."""
+    return tuple(_mapping(raw.get("students") or {}, "students"))
+
+
+def parse_students(raw: dict) -> dict[str, StudentParams]:
+    """Validate `students:`: each names a recipe of `models:` and a teacher of `ensembles:`, and a new name.
+
+    A refit recipe is refused (the distill stage keeps validation for the
+    student's scores), and so is a teacher with a refit member: it learnt the
+    validation images, so the student would learn them through its targets.
+    """
+    students = _mapping(raw.get("students") or {}, "students")
+    recipes = tuple(_mapping(raw.get("models"), "models"))
+    ensembles = parse_ensembles(raw)
+    taken = (*model_names(raw), *ensembles, *baseline_names(raw))
+    parsed = {}
+    for name in students:
+        where = f"students.{name}"
+        if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
+            raise _invalid(where, "a name of letters, digits and underscores", name)
+        if name in taken:
+            raise _invalid(where, "a name that no model, ensemble or baseline uses", name)
+        values = _read_keys(_mapping(students[name], where), where, STUDENT_KEYS)
+        recipe = parse_model(raw, _choice(values["recipe"], f"{where}.recipe", recipes))
+        if recipe.refit:
+            raise _invalid(f"{where}.recipe", "an entry without refit: true (the student is scored on validation)",
+                           recipe.name)  # fmt: skip
+        teacher = ensembles.get(_choice(values["teacher"], f"{where}.teacher", tuple(ensembles)))
+        refit_members = [member for member in teacher.members if parse_model(raw, member).refit]
+        if refit_members:
+            raise _invalid(f"{where}.teacher", f"an ensemble without refit members ({refit_members[0]} learnt the "
+                           "validation images, which the student's targets would pass on)", teacher.name)  # fmt: skip
+        model = ModelParams(**{**recipe.__dict__, "name": name})
+        parsed[name] = StudentParams(name, model, teacher.name, values["teacher_weight"])
+    return parsed
+
+
 def baseline_names(raw: dict) -> tuple[str, ...]:
     """Every entry of `baselines:` (may be absent or empty)."""
     return tuple(_mapping(raw.get("baselines") or {}, "baselines"))
@@ -732,7 +798,7 @@ def parse_distribute(raw: dict) -> DistributeParams:
 
 def parse_export(raw: dict) -> ExportParams:
     model = _read_section(raw, "export", EXPORT_KEYS)["model"]
-    return ExportParams(model=_choice(model, "export.model", (EXPORT_BEST, *model_names(raw))))
+    return ExportParams(model=_choice(model, "export.model", (EXPORT_BEST, *model_names(raw), *student_names(raw))))
 
 
 def _read_section(raw: dict, name: str, keys: tuple[Key, ...]) -> dict:

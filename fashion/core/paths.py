@@ -13,6 +13,9 @@ RAW_DIR = Path("data/raw")
 PROCESSED_DIR = Path("data/processed")
 MODELS_DIR = Path("models")
 ENSEMBLES_DIR = Path("ensembles")
+# Distilled students, apart from models/: ensemble reads models/, and a student learns from an ensemble.
+# The folder is in git (students/.gitkeep), so evaluate and export can depend on it with no student.
+STUDENTS_DIR = Path("students")
 # Apart from models/ and metrics/train/, which ensemble and export read: a new baseline re-runs neither.
 BASELINES_DIR = Path("baselines")
 METRICS_DIR = Path("metrics")
@@ -52,6 +55,11 @@ EXPORT_METRICS_FILE = METRICS_DIR / "export.json"
 def model_file(model_name: str) -> Path:
     """Where the train stage saves the Keras model called `model_name`."""
     return MODELS_DIR / f"{model_name}.keras"
+
+
+def student_file(student_name: str) -> Path:
+    """Where the distill stage saves the student called `student_name`."""
+    return STUDENTS_DIR / f"{student_name}.keras"
 
 
 def baseline_file(baseline_name: str) -> Path:
@@ -128,10 +136,16 @@ def train_outputs(model_name: str) -> tuple[Path, ...]:
     )  # fmt: skip
 
 
-def scored_files(models, baselines, ensembles) -> dict[str, tuple[Path, Path]]:
+def student_outputs(student_name: str) -> tuple[Path, ...]:
+    """Every file distill@<student> writes: a train stage's outputs, the model under students/."""
+    return (student_file(student_name), *train_outputs(student_name)[1:])
+
+
+def scored_files(models, baselines, ensembles, students=()) -> dict[str, tuple[Path, Path]]:
     """What evaluate scores: each name -> (its saved model, the file holding its validation accuracy)."""
     return (
         {name: (model_file(name), train_metrics_file(name)) for name in models}
+        | {name: (student_file(name), train_metrics_file(name)) for name in students}
         | {name: (baseline_file(name), baseline_metrics_file(name)) for name in baselines}
         | {name: (ensemble_file(name), ensemble_metrics_file(name)) for name in ensembles}
     )

@@ -64,15 +64,19 @@ def make_datasets(
     batch_size: int,
     seed: int,
     augmentation: Augmentation | None = None,
+    training_targets: np.ndarray | None = None,
 ) -> tuple[tf.data.Dataset, tf.data.Dataset | None, int]:
     """(training batches, validation batches, steps per epoch), with one-hot labels: what every model trains on.
 
     One path for every model, the study's dense networks included: seeded
     shuffling (and augmentation, if any) of (images, labels) NumPy pairs.
     Without a validation split (a refit), the validation batches are None.
+    `training_targets` ((n, 10) rows, a distilled student's) replace the
+    training labels' one-hot rows; validation keeps the true labels.
     """
     augmentation = augmentation or Augmentation.off()  # the study's plain batches
-    training_batches = training_dataset(training[0], one_hot(training[1]), batch_size, seed, augmentation)
+    targets = one_hot(training[1]) if training_targets is None else training_targets
+    training_batches = training_dataset(training[0], targets, batch_size, seed, augmentation)
     validation_batches = None
     if validation is not None:
         validation_batches = evaluation_dataset(validation[0], one_hot(validation[1]), INFERENCE_BATCH_SIZE)

@@ -3,7 +3,6 @@
 Used by the evaluate stage alone, the only reader of the test split.
 """
 
-import gc
 import json
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from fashion.core.atomic import write_csv, write_json
 from fashion.core.dataset import CLASS_NAMES, INFERENCE_BATCH_SIZE, NUMBER_OF_CLASSES
 from fashion.evaluation import figures
 from fashion.evaluation.scores import accuracy, cross_entropy, macro_f1, summarize, top_k_accuracy  # noqa: F401
-from fashion.models.saving import load_trained_model
+from fashion.models.saving import load_trained_model, release_models
 from fashion.training.history import LEARNING_CURVE_COLUMNS, learning_curve_rows
 
 # What metrics/test/<model>.json holds: name -> function of (true labels, predicted probabilities).
@@ -115,19 +114,6 @@ def evaluate_all(
         accuracies[name] = summary["accuracy"]
         release_models()
     return accuracies
-
-
-def release_models() -> None:
-    """Free the model just scored before the next loads, so evaluate's peak memory is that of its largest model.
-
-    Keras keeps every loaded model's layers and compiled functions in its global
-    state until the session is cleared; scored one after another, a dozen
-    models and ensembles would otherwise pile up.
-    """
-    from fashion.core.tensorflow_setup import keras
-
-    keras.backend.clear_session()
-    gc.collect()
 
 
 def write_learning_curves(histories: dict[str, dict[str, list[float]]]) -> None:

@@ -8,6 +8,7 @@ otherwise write different files, and DVC would record a new hash for every
 model on every reproduction.
 """
 
+import gc
 import json
 import zipfile
 from pathlib import Path
@@ -89,3 +90,15 @@ def load_trained_model(path) -> keras.Model:
         raise PipelineError(
             f"{path} cannot be loaded in Keras's safe mode ({error}). Retrain it with `dvc repro --force`."
         ) from error
+
+
+def release_models() -> None:
+    """Free the models loaded so far before the next loads, so a stage's peak memory is that of its largest model.
+
+    Keras keeps every loaded model's layers and compiled functions in its global
+    state until the session is cleared; scored one after another, a dozen
+    models and ensembles would otherwise pile up (evaluate), and a teacher would
+    stay in memory while its student trains (distill).
+    """
+    keras.backend.clear_session()
+    gc.collect()

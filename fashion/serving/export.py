@@ -137,7 +137,7 @@ def choose_model(choice: str, names, train_metrics_file) -> str:
         try:
             accuracies[name] = json.loads(Path(path).read_text())["validation_accuracy"]
         except (OSError, ValueError, KeyError) as error:
-            raise PipelineError(f"{path} is missing or invalid ({error}). Run `dvc repro train@{name}`.") from error
+            raise PipelineError(f"{path} is missing or invalid ({error}). Run `dvc repro` to train {name}.") from error
     scored = {name: accuracy for name, accuracy in accuracies.items() if accuracy is not None}
     if not scored:
         raise PipelineError(

@@ -94,9 +94,14 @@ class TrainingResult:
             f"weights), {self.training_seconds:.0f} s in {self.precision}"
         )
 
-    def write(self, name: str, epochs: int, data_load_seconds: float, tensorflow_import_seconds: float) -> None:
-        """Every output of train@<name> but the dvclive log (written while it trained): see `paths.train_outputs`."""
-        save_model(self.model, paths.model_file(name))
+    def write(
+        self, name: str, model_path: Path, epochs: int, data_load_seconds: float, tensorflow_import_seconds: float
+    ) -> None:
+        """Every output of train@<name> or distill@<name> but the dvclive log (written while it trained).
+
+        See `paths.train_outputs`; the model goes to `model_path` (models/ or students/).
+        """
+        save_model(self.model, model_path)
         write_history(paths.history_file(name), self.history)
         write_json(paths.train_metrics_file(name), self.final_metrics(epochs))
         write_json(paths.cost_metrics_file(name), self.cost_metrics())
@@ -128,8 +133,12 @@ def train_model(
     training: tuple[np.ndarray, np.ndarray],
     validation: tuple[np.ndarray, np.ndarray],
     live_directory: Path | None,
+    training_targets: np.ndarray | None = None,
 ) -> TrainingResult:
     """Train the entry `params` describes, at `learning_rate` (None: its own sweep picks it).
+
+    `training_targets`: a distilled student's (n, 10) target rows, in place of
+    the training labels (`fashion.training.distillation`); None for every other model.
 
     Progress goes to the dvclive log in `live_directory`, which a failed or
     interrupted run removes, so nothing there looks like a result. None: this
@@ -153,7 +162,7 @@ def train_model(
         training, validation = rejoin_splits(training, validation), None
     make_deterministic(params.seed)
     training_data, validation_data, steps = make_datasets(
-        training, validation, params.batch_size, params.seed, params.augmentation
+        training, validation, params.batch_size, params.seed, params.augmentation, training_targets
     )
 
     sweep_rows = []
