@@ -1,6 +1,7 @@
-"""Validation accuracy of a `models:` entry trained on a stratified share of the training split.
+"""Validation accuracy of a `models:` entry trained on a stratified share of the training split, or for other epochs.
 
     python bench/training_size.py --model cnn --fraction 0.9    # after dvc repro; cnn: about 14 minutes on 2 cores
+    python bench/training_size.py --model cnn --epochs 24       # every image, 24 epochs: a point of the budget curve
 
 What refitting on every training image is worth, estimated on the validation
 split alone: if training on 90% of the training split instead of all of it
@@ -8,14 +9,21 @@ costs accuracy, handing the model the validation split's images as well (a
 refit, 60,000 images instead of 54,000) can be expected to gain about as much.
 The entry trains exactly as its train stage would (same recipe, seed and
 kept epoch), on fewer images; nothing is written to the project.
+
+With `--epochs` (and every image), the same recipe trains for another number
+of epochs, its schedule stretched to match: validation accuracy against
+training minutes, the curve that says what a larger budget would buy.
 """
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,15 +39,21 @@ def main(argv=None) -> int:
     parser.add_argument("--model", required=True, help="a key of models: in params.yaml (not a refit one)")
     parser.add_argument("--fraction", type=float, default=0.9, help="share of the training split kept, by class")
     parser.add_argument("--seed", type=int, default=0, help="seeds which images are left out")
+    parser.add_argument("--epochs", type=int, help="train for this many epochs instead of the entry's")
     arguments = parser.parse_args(argv)
+    if not 0 < arguments.fraction <= 1:
+        parser.error("--fraction must be above 0 and at most 1")
     raw = load_params(ROOT / paths.PARAMS_FILE)
     params, strategy = parse_model(raw, arguments.model), parse_distribute(raw).strategy
     if params.refit or params.learning_rate is None:
         parser.error(f"{arguments.model} must train with validation at a fixed learning rate (no refit, no sweep)")
+    if arguments.epochs is not None:
+        params = dataclasses.replace(params, epochs=arguments.epochs)
     images, labels = load_split(ROOT / paths.PROCESSED_DIR, "train")
     validation = load_split(ROOT / paths.PROCESSED_DIR, "validation")
-    # stratified_split's "validation" part is the share left out here.
-    kept, _ = stratified_split(labels, 1 - arguments.fraction, arguments.seed)
+    kept = np.arange(len(labels))
+    if arguments.fraction < 1:  # stratified_split's "validation" part is the share left out here
+        kept, _ = stratified_split(labels, 1 - arguments.fraction, arguments.seed)
 
     from fashion.training.run import train_model
 
@@ -50,6 +64,8 @@ def main(argv=None) -> int:
         "model": arguments.model,
         "fraction": arguments.fraction,
         "training_images": len(kept),
+        "epochs": params.epochs,
+        "training_seconds": round(result.training_seconds, 1),
         "kept_epoch": result.kept_epoch,
         "validation_accuracy": result.kept_validation_score("validation_accuracy"),
         "validation_accuracy_per_epoch": [round(value, 4) for value in result.history["val_accuracy"]],
