@@ -1,4 +1,4 @@
-"""The README's "how to extend" examples, carried out: each one works as written there."""
+"""docs/extending.md's examples, carried out: each one works as written there."""
 
 import json
 import shutil
@@ -11,12 +11,12 @@ from fashion.core import params, paths
 from fashion.core.params import Key
 from stages import train
 
-README = (REPOSITORY_ROOT / "README.md").read_text()
+GUIDE = (REPOSITORY_ROOT / "docs" / "extending.md").read_text()
 
 
 def test_a_new_architecture_is_one_builder_and_its_schema_keys(processed_project, monkeypatch):
-    """README, "Add an architecture": register a builder, declare its keys, and train it with the real stage."""
-    assert 'Key("width", "integer", "units of the one hidden layer", 64, 1, architectures=("wide",))' in README
+    """docs/extending.md, "Add an architecture": register a builder, declare its keys, train it with the real stage."""
+    assert 'Key("width", "integer", "units of the one hidden layer", 64, 1, architectures=("wide",))' in GUIDE
     from fashion.core.tensorflow_setup import keras
     from fashion.models import registry
 
@@ -57,7 +57,7 @@ def test_every_declared_architecture_has_a_builder():
 
 
 def test_a_new_test_metric_is_one_entry(processed_project, monkeypatch):
-    """README, "Add a test metric": one entry in TEST_METRICS, and evaluate writes it for every model."""
+    """docs/extending.md, "Add a test metric": one entry in TEST_METRICS, and evaluate writes it for every model."""
     from fashion.evaluation import report
     from fashion.evaluation.scores import top_k_accuracy
     from stages import baseline, ensemble, evaluate
@@ -66,7 +66,7 @@ def test_a_new_test_metric_is_one_entry(processed_project, monkeypatch):
         report.TEST_METRICS,
         "test_top_2_accuracy", lambda labels, probabilities: top_k_accuracy(labels, probabilities, 2),
     )  # fmt: skip
-    assert "top_k_accuracy(labels, probabilities, 2)" in README
+    assert "top_k_accuracy(labels, probabilities, 2)" in GUIDE
     # One of each kind evaluate scores (a network, a baseline, an ensemble) shows "every model";
     # training the whole tiny project would add a minute and nothing more.
     settings = yaml.safe_load(paths.PARAMS_FILE.read_text())
@@ -111,23 +111,23 @@ if __name__ == "__main__":
 '''
 
 
-def readme_block(after: str, language: str) -> str:
-    """The first ```language block of the README after the text `after`."""
-    rest = README[README.index(after) :]
+def guide_block(after: str, language: str) -> str:
+    """The first ```language block of docs/extending.md after the text `after`."""
+    rest = GUIDE[GUIDE.index(after) :]
     start = rest.index(f"```{language}\n") + len(language) + 4
     return rest[start : rest.index("```", start)]
 
 
 @pytest.mark.xdist_group("reproduced_repository")  # one worker builds the shared repository
 def test_a_new_stage_is_a_script_and_a_dvc_yaml_entry(reproduced_repository, tmp_path):
-    """README, "Add a stage": its dvc.yaml entry, as written there, runs under the real `dvc repro`."""
+    """docs/extending.md, "Add a stage": its dvc.yaml entry, as written there, runs under the real `dvc repro`."""
     from conftest import run
 
     repository = tmp_path / "repository"
     shutil.copytree(reproduced_repository, repository, symlinks=True)
     (repository / "stages" / "class_balance.py").write_text(CLASS_BALANCE_STAGE)
     definition = (repository / "dvc.yaml").read_text()  # the entry goes at the end of `stages:`
-    stage = readme_block("**Add a stage**", "yaml")
+    stage = guide_block("**Add a stage**", "yaml")
     (repository / "dvc.yaml").write_text(definition.replace("\nartifacts:", f"\n{stage}\nartifacts:", 1))
     run(["dvc", "repro", "class_balance"], repository)
     assert json.loads((repository / "metrics" / "class_balance.json").read_text()) == {
