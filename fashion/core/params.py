@@ -488,8 +488,7 @@ def parse_model(raw: dict, name: str) -> ModelParams:
     """Validate one entry of `models:` or `lr_find_models:` against `MODEL_KEYS` and the rules between keys."""
     section = model_entry_location(raw, name)
     where = f"{section}.{name}"
-    if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
-        raise _invalid(where, "a name of letters, digits and underscores", name)
+    _check_entry_name(name, where)
     entry = _mapping(raw[section][name], where)
     architecture = _choice(entry.get("architecture", "dense"), f"{where}.architecture", known_architectures())
     from_lr_find = section == "lr_find_models"
@@ -694,10 +693,7 @@ def parse_ensembles(raw: dict) -> dict[str, EnsembleParams]:
     parsed = {}
     for name in ensembles:
         where = f"ensembles.{name}"
-        if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
-            raise _invalid(where, "a name of letters, digits and underscores", name)
-        if name in models:
-            raise _invalid(where, "a name that no model entry uses", name)
+        _check_entry_name(name, where, models, "model entry")
         values = _read_keys(_mapping(ensembles[name], where), where, ENSEMBLE_KEYS)
         members = values["members"]
         for member in members:
@@ -727,10 +723,7 @@ def parse_students(raw: dict) -> dict[str, StudentParams]:
     parsed = {}
     for name in students:
         where = f"students.{name}"
-        if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
-            raise _invalid(where, "a name of letters, digits and underscores", name)
-        if name in taken:
-            raise _invalid(where, "a name that no model, ensemble or baseline uses", name)
+        _check_entry_name(name, where, taken, "model, ensemble or baseline")
         values = _read_keys(_mapping(students[name], where), where, STUDENT_KEYS)
         recipe = parse_model(raw, _choice(values["recipe"], f"{where}.recipe", recipes))
         if recipe.refit:
@@ -762,11 +755,8 @@ def parse_baseline(raw: dict, name: str) -> BaselineParams:
     where = f"baselines.{name}"
     if name not in baselines:
         raise PipelineError(f"params.yaml: no baseline named '{name}' (known: {', '.join(baselines) or 'none'}).")
-    if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
-        raise _invalid(where, "a name of letters, digits and underscores", name)
     taken = (*model_names(raw), *_mapping(raw.get("ensembles") or {}, "ensembles"))
-    if name in taken:
-        raise _invalid(where, "a name that no model or ensemble uses", name)
+    _check_entry_name(name, where, taken, "model or ensemble")
     return BaselineParams(name=name, **_read_keys(_mapping(baselines[name], where), where, BASELINE_KEYS))
 
 
@@ -832,6 +822,14 @@ def _read_keys(given: dict, where: str, keys) -> dict:
 
 
 # Small checkers. Each returns the validated value or raises PipelineError.
+
+
+def _check_entry_name(name, where: str, taken: tuple[str, ...] = (), taken_by: str = "") -> None:
+    """An entry's name must be a plain identifier (it names files and stages) and not one `taken` by `taken_by`."""
+    if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
+        raise _invalid(where, "a name of letters, digits and underscores", name)
+    if name in taken:
+        raise _invalid(where, f"a name that no {taken_by} uses", name)
 
 
 def _invalid(key: str, allowed: str, value) -> PipelineError:
