@@ -24,7 +24,7 @@ TEST_METRICS = {"test_accuracy": accuracy, "test_loss": cross_entropy, "test_mac
 
 # Test images per prediction call. Half the usual inference batch: an ensemble computes
 # ten views of each member at once, and at 500 images the two-network ensemble alone
-# peaked at 1.5-1.7 GiB, 0.4 GiB more than at 250, for 5% less time (docs/benchmark.md).
+# peaked at 1.45-1.64 GiB against 0.97-1.27 GiB at 250, for 5% less time (docs/benchmark.md).
 EVALUATION_BATCH_SIZE = INFERENCE_BATCH_SIZE // 2
 
 # What metrics/summary/<name>.json holds, the one file per model that `dvc exp show` shows.

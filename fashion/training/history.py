@@ -55,9 +55,10 @@ def learning_curve_rows(histories: dict[str, dict[str, list[float]]]) -> list[tu
     """
     rows = []
     for name, history in histories.items():
-        for split, prefix in (("training", ""), *((("validation", "val_"),) if has_validation(history) else ())):
-            for epoch, (accuracy, loss) in enumerate(
-                zip(history[f"{prefix}accuracy"], history[f"{prefix}loss"], strict=True), start=1
-            ):
-                rows.append((name, epoch, split, accuracy, loss))
+        splits = [("training", "")]
+        if has_validation(history):
+            splits.append(("validation", "val_"))
+        for split, prefix in splits:
+            pairs = zip(history[f"{prefix}accuracy"], history[f"{prefix}loss"], strict=True)
+            rows.extend((name, epoch, split, accuracy, loss) for epoch, (accuracy, loss) in enumerate(pairs, start=1))
     return rows
