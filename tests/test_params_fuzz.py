@@ -43,7 +43,7 @@ PARAMS = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
 MODEL_SECTIONS = ("models", "lr_find_models")
 MODEL_NAMES = [name for section in MODEL_SECTIONS for name in PARAMS[section]]
 # Sections that may be absent.
-OPTIONAL_SECTIONS = {"ensembles", "lr_find_models", "baselines"}
+OPTIONAL_SECTIONS = {"ensembles", "lr_find_models", "baselines", "students"}
 OUTPUT_DIRECTORIES = ("data", "models", "metrics", "plots", "ensembles", "baselines")
 
 junk = st.one_of(st.none(), st.booleans(), st.text(max_size=12), st.lists(st.integers(), max_size=2), st.just({}))
