@@ -59,16 +59,14 @@ def expected_files(models: list[str], baselines: list[str], ensembles: list[str]
         "plots/learning_curves.csv", "plots/learning_curves.png",
         "metrics/export.json", "export/model.tflite", "export/saved_model/saved_model.pb",
     ]  # fmt: skip
-    for name in models:
-        expected += [
-            f"models/{name}.keras", f"metrics/train/{name}.json", f"metrics/cost/{name}.json",
-            f"plots/history/{name}.csv", f"plots/sweep/{name}.csv", f"live/{name}/metrics.json", *scored_files(name),
-        ]  # fmt: skip
-    for name in students:
-        expected += [
-            f"students/{name}.keras", f"metrics/train/{name}.json", f"metrics/cost/{name}.json",
-            f"plots/history/{name}.csv", f"plots/sweep/{name}.csv", f"live/{name}/metrics.json", *scored_files(name),
-        ]  # fmt: skip
+    # A student writes what a train stage writes, its model under students/ instead of models/.
+    for directory, names in (("models", models), ("students", students)):
+        for name in names:
+            expected += [
+                f"{directory}/{name}.keras", f"metrics/train/{name}.json", f"metrics/cost/{name}.json",
+                f"plots/history/{name}.csv", f"plots/sweep/{name}.csv", f"live/{name}/metrics.json",
+                *scored_files(name),
+            ]  # fmt: skip
     for name in baselines:
         expected += [f"baselines/{name}.skops", f"metrics/baselines/{name}.json", *scored_files(name)]
     for name in ensembles:
