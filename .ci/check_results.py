@@ -4,11 +4,11 @@ bit; report the accuracy goals.
 
 Floors (a failure): model_4 keeps the study's 0.80; the best single model and
 the best ensemble stay at or above floors set just under what committed runs
-reached, less the ±0.3 points results move by on another machine (0.930 and
-0.936; README's generated table has the committed run's).
+reached, less the ±0.3 points results move by on another machine (0.933 and
+0.938; README's generated table has the committed run's).
 Goals (reported as met or not, not a failure): 0.940 from a single model
-trained in under 10 minutes and 0.947 from an ensemble; on 2 CPU cores the
-committed run does not reach the accuracies (see the README). An
+trained in under 15 minutes and 0.947 from an ensemble (see the README for
+where the committed run stands). An
 ensemble of one model with flips is reported beside the single models, as that
 model with test-time augmentation, and is not counted as an ensemble.
 Times (timings/, not committed) are reported, never enforced: they vary from run to run.
@@ -33,9 +33,9 @@ sys.path.insert(
 )  # the pipeline's packages, for fashion.training.precision
 
 MINIMUM_MODEL_4_ACCURACY = 0.80
-MINIMUM_SINGLE_MODEL_ACCURACY = 0.930
-SINGLE_MODEL_TRAINING_GOAL_SECONDS = 600
-MINIMUM_ENSEMBLE_ACCURACY = 0.936  # the committed best ensemble, ensemble_refit, reached 0.9395
+MINIMUM_SINGLE_MODEL_ACCURACY = 0.933  # the committed best single model, cnn_refit, reached 0.9369
+SINGLE_MODEL_TRAINING_GOAL_SECONDS = 900  # 15 minutes, the budget of one model
+MINIMUM_ENSEMBLE_ACCURACY = 0.938  # the committed best ensemble, ensemble, reached 0.9418
 SINGLE_MODEL_GOAL = 0.940
 ENSEMBLE_GOAL = 0.947
 

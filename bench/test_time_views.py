@@ -21,8 +21,16 @@ from fashion.data.arrays import load_split  # noqa: E402
 
 CHOICES = {"none": (False, 0), "flips": (True, 0), "shift 1": (False, 1), "flips + shift 1": (True, 1),
            "flips + shift 2": (True, 2)}  # fmt: skip
-# Networks with validation scores only: a refit one (cnn_refit) trained on these images.
-GROUPS = (["cnn"], ["cnn_residual"], ["cnn", "cnn_residual"])
+
+
+def validated_groups(raw: dict) -> list[list[str]]:
+    """Each convolutional network of `models:` alone, then all of them together.
+
+    Networks with validation scores only: a refit one (cnn_refit) trained on these images.
+    """
+    entries = [parse_model(raw, name) for name in raw["models"]]
+    networks = [entry.name for entry in entries if entry.architecture == "convolutional" and not entry.refit]
+    return [[name] for name in networks] + ([networks] if len(networks) > 1 else [])
 
 
 def main() -> int:
@@ -30,13 +38,14 @@ def main() -> int:
     from fashion.models.saving import load_trained_model
 
     raw = load_params(ROOT / paths.PARAMS_FILE)
+    groups = validated_groups(raw)
     images, labels = load_split(ROOT / paths.PROCESSED_DIR, "validation")
-    names = sorted({name for group in GROUPS for name in group})
+    names = sorted({name for group in groups for name in group})
     models = {name: load_trained_model(ROOT / paths.model_file(name)) for name in names}
     trained = {name: parse_model(raw, name).augmentation for name in names}
     print("| members | " + " | ".join(CHOICES) + " |")
     print("|---|" + "---|" * len(CHOICES))
-    for group in GROUPS:
+    for group in groups:
         cells = []
         for flips, shift in CHOICES.values():
             views = [member_views(flips, shift, trained[name].horizontal_flip, trained[name].shift_pixels)

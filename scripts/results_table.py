@@ -251,7 +251,7 @@ def seed_spread_table() -> str:
         mean, deviation, low, high = test
         lines.append(f"| `{name}` | {seeds} | {shown} | {mean:.4f} ± {deviation:.4f} | {low:.4f} – {high:.4f} |")
     runs = " or ".join(str(count) for count in sorted(counts))
-    lines += ["", f"sd: sample standard deviation over each model's {runs} runs. {spread['how']}"]
+    lines += ["", f"sd: sample standard deviation over each model's {runs} runs. {spread['recipes']} {spread['how']}"]
     return "\n".join(lines)
 
 
@@ -264,7 +264,8 @@ def seed_summary() -> str:
         parts.append(f"`{name}` {mean:.4f} ± {deviation:.4f} (from {low:.4f} to {high:.4f})")
     counts = {len(runs_of(spread, name)) for name in spread["summarized"]}
     return (
-        f"Over {' or '.join(map(str, sorted(counts)))} seeds of their networks, test accuracy (mean ± sample "
+        f"{spread['recipes']} Over {' or '.join(map(str, sorted(counts)))} seeds of their networks, test accuracy "
+        "(mean ± sample "
         f"standard deviation): {'; '.join(parts)} ([docs/reproducibility.md](docs/reproducibility.md)). A "
         "difference between two models smaller than this spread is not evidence that one is better."
     )

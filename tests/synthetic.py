@@ -63,9 +63,22 @@ def write_dataset(directory: Path, train_per_class: int = 30, test_per_class: in
     return {name: write_idx_gz(Path(directory) / name, array) for name, array in arrays.items()}
 
 
+def documented_sweep_entry() -> dict:
+    """docs/models.md's example entry with its own fast sweep, as {name: entry}.
+
+    No committed entry sweeps, so the tiny project adds this one: the tests of
+    the sweep run what the documentation tells a user to add.
+    """
+    guide = (REPOSITORY_ROOT / "docs" / "models.md").read_text()
+    after_heading = guide[guide.index("No committed entry sweeps") :]
+    block = after_heading[after_heading.index("```yaml\n") + len("```yaml\n") :]
+    return yaml.safe_load(block[: block.index("```")])
+
+
 def tiny_params(mirrors: list[str], sha256: dict[str, str]) -> dict:
-    """The project's params.yaml, shrunk to seconds of work on synthetic data."""
+    """The project's params.yaml and docs/models.md's sweeping entry, shrunk to seconds of work on synthetic data."""
     params = copy.deepcopy(yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text()))
+    params["models"].update(documented_sweep_entry())
     params["download"]["mirrors"] = mirrors
     params["download"]["sha256"] = sha256
     params["download"]["timeout_seconds"] = 5

@@ -95,7 +95,7 @@ def test_mirrored_without_a_gpu_says_so_and_trains_on_one_device():
 
 
 def test_the_readmes_gpu_command_trains_a_sweeping_model_on_a_cpu(processed_project, capsys):
-    """`dvc exp run -S distribute.strategy=mirrored` on the committed params: the sweep runs, and no GPU is said."""
+    """`dvc exp run -S distribute.strategy=mirrored`: a sweeping entry (docs/models.md's) trains; no GPU is said."""
     params = yaml.safe_load(paths.PARAMS_FILE.read_text())
     params["distribute"]["strategy"] = "mirrored"
     write_params(processed_project, params)

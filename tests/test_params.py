@@ -106,7 +106,7 @@ CASES = [
     (train, "models.model_1.epoch", 3, "unknown key 'models.model_1.epoch'"),
     (train, "models.model_1.hidden_units", [], "must be a non-empty list of positive integers"),
     (evaluate, "evaluate.grid_rows", 0, "evaluate.grid_rows must be an integer of at least 1"),
-    (evaluate, "models", {}, "ensembles.ensemble.members must be one of model_4, got 'cnn'"),
+    (evaluate, "models", {}, "ensembles.cnn_tta.members must be one of model_4, got 'cnn'"),
     (evaluate, "training", {"epochs": 3}, "unknown section 'training'"),
 ]
 

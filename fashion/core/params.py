@@ -10,7 +10,7 @@ otherwise train with the default.
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -734,7 +734,7 @@ def parse_students(raw: dict) -> dict[str, StudentParams]:
         if refit_members:
             raise _invalid(f"{where}.teacher", f"an ensemble without refit members ({refit_members[0]} learnt the "
                            "validation images, which the student's targets would pass on)", teacher.name)  # fmt: skip
-        model = ModelParams(**{**recipe.__dict__, "name": name})
+        model = replace(recipe, name=name)  # the recipe, trained under the student's name
         parsed[name] = StudentParams(name, model, teacher.name, values["teacher_weight"])
     return parsed
 
