@@ -1,0 +1,55 @@
+"""CI's run on a CPU without native bfloat16: every convolutional entry trains one epoch, the rest as committed.
+
+`.ci/one_epoch_overrides.py` prints the `dvc exp run -S` options; applied to
+the committed params.yaml they must give params every stage accepts, with
+`epochs: 1` on exactly the convolutional entries.
+"""
+
+import copy
+import importlib.util
+
+import yaml
+from synthetic import REPOSITORY_ROOT
+
+from fashion.core.params import check_params, parse_models
+
+
+def one_epoch_overrides(params: dict) -> list[str]:
+    """The function CI calls, loaded from its file (`.ci` is not a package)."""
+    path = REPOSITORY_ROOT / ".ci" / "one_epoch_overrides.py"
+    specification = importlib.util.spec_from_file_location("one_epoch_overrides", path)
+    module = importlib.util.module_from_spec(specification)
+    specification.loader.exec_module(module)
+    return module.one_epoch_overrides(params)
+
+
+def applied(params: dict, options: list[str]) -> dict:
+    """`params` with each `-S dotted.key=value` option set, as `dvc exp run -S` sets it."""
+    changed = copy.deepcopy(params)
+    assert options[::2] == ["-S"] * (len(options) // 2), options
+    for option in options[1::2]:
+        dotted, value = option.split("=")
+        *sections, key = dotted.split(".")
+        node = changed
+        for section in sections:
+            node = node[section]
+        assert key in node, f"{dotted} sets a key the entry does not have"
+        node[key] = yaml.safe_load(value)
+    return changed
+
+
+def test_the_options_shorten_exactly_the_convolutional_entries_and_stay_valid():
+    params = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
+    shortened = applied(params, one_epoch_overrides(params))
+    check_params(shortened)
+    committed, trained = parse_models(params), parse_models(shortened)
+    convolutional = [name for name, model in committed.items() if model.architecture == "convolutional"]
+    assert convolutional, "params.yaml has no convolutional entry to shorten"
+    for name, model in trained.items():
+        expected = 1 if name in convolutional else committed[name].epochs
+        assert model.epochs == expected, name
+
+
+def test_a_dense_only_project_gets_no_options():
+    params = {"models": {"small": {"hidden_units": [4], "epochs": 3}}, "lr_find_models": None}
+    assert one_epoch_overrides(params) == []
