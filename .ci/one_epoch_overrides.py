@@ -2,8 +2,8 @@
 
 CI runs the whole pipeline on the real data. On a CPU with native bfloat16
 the committed recipes fit its time limit (docs/benchmark.md); without it they
-train in float32, several times slower (docs/precision.md), and the full run
-would take hours. There CI still runs every stage on the real data, as an
+train in float32, about 3.7 times slower, and the full run would take about
+2 hours (docs/precision.md). There CI still runs every stage on the real data, as an
 experiment whose convolutional entries train one epoch each, and
 `.ci/check_results.py --one-epoch` then checks what such a run can show.
 """
