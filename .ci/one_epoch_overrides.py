@@ -13,18 +13,24 @@ from pathlib import Path
 
 import yaml
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the pipeline's packages, for the params schema
+
+from fashion.core.params import parse_models  # noqa: E402
+
 
 def one_epoch_overrides(params: dict) -> list[str]:
-    """`-S` options setting `epochs` to 1 for every convolutional entry of `models:` and `lr_find_models:`."""
-    options = []
-    for section in ("models", "lr_find_models"):
-        for name, entry in (params.get(section) or {}).items():
-            if entry.get("architecture", "dense") == "convolutional":
-                options += ["-S", f"{section}.{name}.epochs=1"]
-    return options
+    """`-S` options setting `epochs` to 1 for every convolutional entry of `models:` and `lr_find_models:`.
+
+    The params are validated and read through the schema, so an entry's architecture is its default when left out.
+    """
+    return [
+        option
+        for name, model in parse_models(params).items()
+        if model.architecture == "convolutional"
+        for option in ("-S", f"{'models' if name in params['models'] else 'lr_find_models'}.{name}.epochs=1")
+    ]
 
 
 if __name__ == "__main__":
-    root = Path(__file__).resolve().parent.parent
-    print(" ".join(one_epoch_overrides(yaml.safe_load((root / "params.yaml").read_text()))))
-    sys.exit(0)
+    print(" ".join(one_epoch_overrides(yaml.safe_load((ROOT / "params.yaml").read_text()))))

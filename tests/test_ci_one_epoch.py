@@ -51,5 +51,9 @@ def test_the_options_shorten_exactly_the_convolutional_entries_and_stay_valid():
 
 
 def test_a_dense_only_project_gets_no_options():
-    params = {"models": {"small": {"hidden_units": [4], "epochs": 3}}, "lr_find_models": None}
+    """The study's entries alone (their architecture left out, so dense by default) need no shortening."""
+    params = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
+    params["models"] = {name: entry for name, entry in params["models"].items() if "architecture" not in entry}
+    params["ensembles"] = {}
+    assert params["models"], "params.yaml has no dense entry"
     assert one_epoch_overrides(params) == []
