@@ -11,6 +11,8 @@ import yaml
 from conftest import environment, run
 from synthetic import write_params
 
+from fashion.core import paths
+
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reproduced_repository")]
 
 
@@ -20,6 +22,58 @@ def repository(reproduced_repository, tmp_path):
     copy = tmp_path / "repository"
     shutil.copytree(reproduced_repository, copy, symlinks=True)
     return copy
+
+
+def read_json(path):
+    return json.loads(path.read_text())
+
+
+def test_every_stage_wrote_every_output(reproduced_repository, monkeypatch):
+    """What each stage of the shared `dvc repro` wrote, read in place (this test changes nothing)."""
+    monkeypatch.chdir(reproduced_repository)
+    params = yaml.safe_load(paths.PARAMS_FILE.read_text())
+    suggestion = read_json(paths.LR_FIND_METRICS_FILE)
+    divisor = params["lr_find"]["suggestion_divisor"]
+    assert suggestion["suggested_learning_rate"] == suggestion["minimum_loss_learning_rate"] / divisor
+    assert paths.LR_FIND_PLOT_FILE.read_text().startswith("epoch,learning_rate,validation_loss")
+
+    models = {**params["models"], **params["lr_find_models"]}
+    assert read_json(paths.train_metrics_file("model_4"))["learning_rate"] == suggestion["suggested_learning_rate"]
+    # dvclive logged every epoch of every model.
+    for name in models:
+        live = read_json(paths.live_dir(name) / "metrics.json")
+        trained = read_json(paths.train_metrics_file(name))
+        assert live["step"] == trained.get("kept_epoch", models[name]["epochs"]) - 1
+        if models[name].get("refit"):  # trained on the validation images: nothing is logged as validation
+            assert set(live) == {"train", "step"} and trained["validation_accuracy"] is None
+            continue
+        assert set(live) == {"train", "eval", "step"}
+        # One number per fact: dvclive's summary describes the saved epoch, as metrics/train does.
+        assert live["eval"]["accuracy"] == trained["validation_accuracy"]
+        accuracy_log = (paths.live_dir(name) / "plots/metrics/eval/accuracy.tsv").read_text().splitlines()
+        assert len(accuracy_log) == 1 + models[name]["epochs"]
+
+    saved = {
+        **{name: paths.model_file(name) for name in models},
+        **{name: paths.ensemble_file(name) for name in params["ensembles"]},
+        **{name: paths.baseline_file(name) for name in params["baselines"]},
+    }
+    for name, path in saved.items():
+        assert path.exists()
+        assert set(read_json(paths.summary_metrics_file(name))[name]) == {
+            "test_accuracy", "test_macro_f1", "validation_accuracy",
+        }  # fmt: skip
+        assert set(read_json(paths.test_metrics_file(name))) == {"test_accuracy", "test_loss", "test_macro_f1"}
+        assert (paths.CONFUSION_DIR / f"{name}.csv").read_text().count("\n") == 101
+        assert (paths.PREDICTIONS_FIGURE_DIR / f"{name}.png").stat().st_size > 0
+        assert (paths.CONFUSION_FIGURE_DIR / f"{name}.png").stat().st_size > 0
+        assert (paths.PER_CLASS_DIR / f"{name}.csv").read_text().count("\n") == 11
+    # The synthetic classes are easy: in two epochs of 15 batches a normalized network is far above chance (0.1).
+    assert read_json(paths.test_metrics_file("model_1"))["test_accuracy"] >= 0.4
+    curves = paths.LEARNING_CURVES_FILE.read_text().splitlines()
+    assert curves[0] == "model,epoch,split,accuracy,loss"
+    splits = sum(1 if entry.get("refit") else 2 for entry in models.values())  # a refit has no validation rows
+    assert len(curves) == 1 + splits * 2  # (models x splits) x epochs
 
 
 def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
@@ -93,10 +147,10 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     run(["dvc", "repro", "--force", "--single-item", "train@cnn"], repository)
     assert run(["git", "status", "--porcelain"], repository) == ""
 
-    # Each change re-runs exactly what it affects. The first two reproduce the train
-    # stages only (DVC runs what they depend on, too); the last one everything, so what
-    # reads every model (ensemble, evaluate and export: the best one may have changed)
-    # runs once for the three changes.
+    # Each change re-runs exactly what it affects. The first three reproduce the baseline or
+    # train stages only (DVC runs what they depend on, too); the last one everything, so
+    # what reads every model (ensemble, evaluate and export: the best one may have changed)
+    # runs once for the four changes.
     def reruns(section: str, name: str | None, key: str, value, targets: tuple[str, ...]) -> list[str]:
         node = params[section][name] if name else params[section]
         *nested, last = key.split(".")
@@ -107,6 +161,11 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
         output = run(["dvc", "repro", *targets], repository)
         return sorted(line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage"))
 
+    # A baseline's change re-runs its stage, after which DVC's own status has evaluate, and
+    # nothing else, out of date (checked first, while nothing else is). The last change's
+    # full repro runs evaluate once for all of them.
+    assert reruns("baselines", "random_forest", "seed", 5, ("baseline",)) == ["baseline@random_forest"]
+    assert set(json.loads(run(["dvc", "status", "--json"], repository))) == {"evaluate"}
     train_stages = ("train", "train_lr_find")
     lr_find_divisor = params["lr_find"]["suggestion_divisor"]
     assert reruns("lr_find", None, "suggestion_divisor", lr_find_divisor + 1, train_stages) == [
@@ -117,10 +176,14 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
         "train@cnn_residual"
     ]
     assert reruns("models", "model_2", "epochs", 3, ()) == ["ensemble", "evaluate", "export", "train@model_2"]
-    assert reruns("baselines", "random_forest", "seed", 5, ()) == ["baseline@random_forest", "evaluate"]
 
     changed_params = run(["dvc", "params", "diff"], repository)
-    for key in ("models.model_2.epochs", "lr_find.suggestion_divisor", "models.cnn_residual.sweep.suggestion_divisor"):
+    for key in (
+        "models.model_2.epochs",
+        "lr_find.suggestion_divisor",
+        "models.cnn_residual.sweep.suggestion_divisor",
+        "baselines.random_forest.seed",
+    ):
         assert key in changed_params
     assert "metrics/summary/model_2.json" in run(["dvc", "metrics", "diff"], repository)
     plots_diff = json.loads(

@@ -9,7 +9,7 @@ from synthetic import write_params
 
 from fashion.core import paths
 from fashion.data.arrays import load_split
-from stages import baseline, ensemble, evaluate, lr_find, normalize, train
+from stages import ensemble, normalize, train
 
 
 def read_json(path):
@@ -26,61 +26,6 @@ def test_normalize_writes_scaled_splits_and_class_counts(processed_project):
     assert counts["validation"]["total"] == len(validation_labels) == 60
     assert counts["validation"]["Ankle boot"] == 6
     assert counts["test"]["total"] == 100
-
-
-def test_lr_find_train_and_evaluate_write_every_output(processed_project):
-    assert lr_find.main([]) == 0
-    suggestion = read_json(paths.LR_FIND_METRICS_FILE)
-    divisor = yaml.safe_load(paths.PARAMS_FILE.read_text())["lr_find"]["suggestion_divisor"]
-    assert suggestion["suggested_learning_rate"] == suggestion["minimum_loss_learning_rate"] / divisor
-    assert paths.LR_FIND_PLOT_FILE.read_text().startswith("epoch,learning_rate,validation_loss")
-
-    params = yaml.safe_load(paths.PARAMS_FILE.read_text())
-    models = {**params["models"], **params["lr_find_models"]}
-    for name in models:
-        assert train.main(["--model", name]) == 0
-    assert read_json(paths.train_metrics_file("model_4"))["learning_rate"] == suggestion["suggested_learning_rate"]
-    # dvclive logged every epoch of every model.
-    for name in models:
-        live = read_json(paths.live_dir(name) / "metrics.json")
-        trained = read_json(paths.train_metrics_file(name))
-        assert live["step"] == trained.get("kept_epoch", models[name]["epochs"]) - 1
-        if models[name].get("refit"):  # trained on the validation images: nothing is logged as validation
-            assert set(live) == {"train", "step"} and trained["validation_accuracy"] is None
-            continue
-        assert set(live) == {"train", "eval", "step"}
-        # One number per fact: dvclive's summary describes the saved epoch, as metrics/train does.
-        assert live["eval"]["accuracy"] == trained["validation_accuracy"]
-        accuracy_log = (paths.live_dir(name) / "plots/metrics/eval/accuracy.tsv").read_text().splitlines()
-        assert len(accuracy_log) == 1 + models[name]["epochs"]
-
-    for name in params["baselines"]:
-        assert baseline.main(["--name", name]) == 0
-    assert ensemble.main([]) == 0
-    assert evaluate.main([]) == 0
-    ensembles = params["ensembles"]
-    saved = {
-        **{name: paths.model_file(name) for name in models},
-        **{name: paths.ensemble_file(name) for name in ensembles},
-        **{name: paths.baseline_file(name) for name in params["baselines"]},
-    }
-    for name, path in saved.items():
-        assert path.exists()
-        assert set(read_json(paths.summary_metrics_file(name))[name]) == {
-            "test_accuracy", "test_macro_f1", "validation_accuracy",
-        }  # fmt: skip
-        test_metrics = read_json(paths.test_metrics_file(name))
-        assert set(test_metrics) == {"test_accuracy", "test_loss", "test_macro_f1"}
-        assert (paths.CONFUSION_DIR / f"{name}.csv").read_text().count("\n") == 101
-        assert (paths.PREDICTIONS_FIGURE_DIR / f"{name}.png").stat().st_size > 0
-        assert (paths.CONFUSION_FIGURE_DIR / f"{name}.png").stat().st_size > 0
-        assert (paths.PER_CLASS_DIR / f"{name}.csv").read_text().count("\n") == 11
-    # The synthetic classes are easy: in two epochs of 15 batches a normalized network is far above chance (0.1).
-    assert read_json(paths.test_metrics_file("model_1"))["test_accuracy"] >= 0.4
-    curves = paths.LEARNING_CURVES_FILE.read_text().splitlines()
-    assert curves[0] == "model,epoch,split,accuracy,loss"
-    splits = sum(1 if entry.get("refit") else 2 for entry in models.values())  # a refit has no validation rows
-    assert len(curves) == 1 + splits * 2  # (models x splits) x epochs
 
 
 @pytest.mark.parametrize("model", ["model_1", "cnn"])
