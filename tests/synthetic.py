@@ -84,7 +84,8 @@ def tiny_params(mirrors: list[str], sha256: dict[str, str]) -> dict:
     params["download"]["timeout_seconds"] = 5
     params["normalize"]["validation_fraction"] = 0.2
     params["lr_find"].update(epochs=4, epochs_per_decade=2, batch_size=16)
-    # Each scored model's prediction grid is most of evaluate's time on tiny data; four images show the same.
+    # The prediction grids (one per scored model) are the largest part of evaluate's time on tiny
+    # data; four images show the same.
     params["evaluate"].update(grid_rows=2, grid_columns=2)
     for model in (*params["models"].values(), *params["lr_find_models"].values()):
         model.update(epochs=2, batch_size=16)
