@@ -1,5 +1,6 @@
 """Shared fixtures: a tiny project directory with synthetic raw data."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -59,6 +60,11 @@ def copy_pipeline(destination: Path) -> None:
 def environment() -> dict[str, str]:
     """This environment with this interpreter's directory first on PATH (for dvc and python)."""
     return {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
+
+
+def read_json(path) -> dict:
+    """The JSON object in the file at `path`."""
+    return json.loads(Path(path).read_text())
 
 
 def run(command: list[str], cwd, check: bool = True) -> str:

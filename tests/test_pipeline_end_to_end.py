@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 import yaml
-from conftest import environment, run
+from conftest import environment, read_json, run
 from synthetic import write_params
 
 from fashion.core import paths
@@ -22,10 +22,6 @@ def repository(reproduced_repository, tmp_path):
     copy = tmp_path / "repository"
     shutil.copytree(reproduced_repository, copy, symlinks=True)
     return copy
-
-
-def read_json(path):
-    return json.loads(path.read_text())
 
 
 def test_every_stage_wrote_every_output(reproduced_repository, monkeypatch):
@@ -59,10 +55,7 @@ def test_every_stage_wrote_every_output(reproduced_repository, monkeypatch):
         **{name: paths.baseline_file(name) for name in params["baselines"]},
     }
     for name, path in saved.items():
-        assert path.exists()
-        assert set(read_json(paths.summary_metrics_file(name))[name]) == {
-            "test_accuracy", "test_macro_f1", "validation_accuracy",
-        }  # fmt: skip
+        assert path.exists()  # its summary's keys: test_repro_metrics_plots_incremental_reruns_and_a_killed_stage
         assert set(read_json(paths.test_metrics_file(name))) == {"test_accuracy", "test_loss", "test_macro_f1"}
         assert (paths.CONFUSION_DIR / f"{name}.csv").read_text().count("\n") == 101
         assert (paths.PREDICTIONS_FIGURE_DIR / f"{name}.png").stat().st_size > 0

@@ -1,19 +1,14 @@
 """Each stage's `main` on tiny synthetic data: outputs, determinism, divergence."""
 
-import json
-
 import numpy as np
 import pytest
 import yaml
+from conftest import read_json
 from synthetic import write_params
 
 from fashion.core import paths
 from fashion.data.arrays import load_split
 from stages import ensemble, normalize, train
-
-
-def read_json(path):
-    return json.loads(path.read_text())
 
 
 def test_normalize_writes_scaled_splits_and_class_counts(processed_project):
