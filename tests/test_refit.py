@@ -23,51 +23,56 @@ from fashion.core.params import check_params, parse_model
 from fashion.data.arrays import load_split
 from fashion.training.history import learning_curve_rows, read_history
 from scripts.results_table import validation_score
-from stages import ensemble, evaluate, export, train
+from stages import train
 
 
 def refit_params(params: dict, **changes) -> dict:
-    """`params` with model_1 a small refit entry, an ensemble of it with model_2, and one without it."""
+    """`params` with model_1 a small refit entry."""
     params = copy.deepcopy(params)
     params["models"]["model_1"].update(refit=True, epochs=3, hidden_units=[16], **changes)
-    params["ensembles"] = {
-        "pair": {"members": ["model_1", "model_2"], "flip_test_time_augmentation": False},
-        "validated": {"members": ["model_2", "model_1_raw"], "flip_test_time_augmentation": False},
-    }
-    params["baselines"] = {}
-    params["lr_find_models"] = {}
-    params["export"] = {"model": "best"}
     return params
 
 
-def test_a_refit_reports_no_validation_scores_and_the_pipeline_carries_that_through(processed_project):
-    params = refit_params(yaml.safe_load(paths.PARAMS_FILE.read_text()))
-    params["models"] = {name: params["models"][name] for name in ("model_1", "model_2", "model_1_raw")}
-    write_params(processed_project, params)
-    for name in params["models"]:
-        assert train.main(["--model", name]) == 0
-
-    trained = json.loads(paths.train_metrics_file("model_1").read_text())
-    assert trained["refit"] is True
-    assert trained["validation_accuracy"] is None and trained["validation_loss"] is None
-    history = read_history(paths.history_file("model_1"))
-    assert len(history["loss"]) == 3 and all(math.isnan(value) for value in history["val_accuracy"])
-    assert {row[2] for row in learning_curve_rows({"model_1": history})} == {"training"}
-
-    assert ensemble.main([]) == 0
-    assert json.loads(paths.ensemble_metrics_file("pair").read_text())["validation_accuracy"] is None
-    assert json.loads(paths.ensemble_metrics_file("validated").read_text())["validation_accuracy"] > 0
-
-    assert evaluate.main([]) == 0
-    summary = json.loads(paths.summary_metrics_file("model_1").read_text())["model_1"]
-    assert summary["validation_accuracy"] is None and 0 <= summary["test_accuracy"] <= 1
-    assert json.loads(paths.summary_metrics_file("pair").read_text())["pair"]["validation_accuracy"] is None
-
-    # `best` chooses among the models with a validation accuracy: the refit one has none.
-    assert export.main([]) == 0
-    assert json.loads(paths.EXPORT_METRICS_FILE.read_text())["model"] == "model_2"
-    assert validation_score(trained) == "— (refit)"
+@pytest.mark.slow
+@pytest.mark.xdist_group("reproduced_repository")
+def test_a_refit_reports_no_validation_scores_and_the_pipeline_carries_that_through(reproduced_repository, monkeypatch):
+    """The committed refit entries, as the session's shared `dvc repro` trained, ensembled, scored and exported them."""
+    monkeypatch.chdir(reproduced_repository)  # read in place: this test changes nothing
+    raw = yaml.safe_load(paths.PARAMS_FILE.read_text())
+    models = {**raw["models"], **raw["lr_find_models"]}
+    refit = [name for name, entry in models.items() if entry.get("refit")]
+    assert refit  # params.yaml's refit entries, shrunk
+    for name in refit:
+        trained = json.loads(paths.train_metrics_file(name).read_text())
+        assert trained["refit"] is True
+        assert trained["validation_accuracy"] is None and trained["validation_loss"] is None
+        assert validation_score(trained) == "— (refit)"
+        history = read_history(paths.history_file(name))
+        assert len(history["loss"]) == models[name]["epochs"]
+        assert all(math.isnan(value) for value in history["val_accuracy"])
+        assert {row[2] for row in learning_curve_rows({name: history})} == {"training"}
+        summary = json.loads(paths.summary_metrics_file(name).read_text())[name]
+        assert summary["validation_accuracy"] is None and 0 <= summary["test_accuracy"] <= 1
     assert validation_score({"validation_accuracy": 0.91234}) == "0.9123"
+
+    # An ensemble with a refit member has no validation accuracy either; one without has its own.
+    with_refit = {name for name, entry in raw["ensembles"].items() if set(entry["members"]) & set(refit)}
+    assert with_refit and set(raw["ensembles"]) - with_refit  # both kinds are committed
+    for name in raw["ensembles"]:
+        accuracy = json.loads(paths.ensemble_metrics_file(name).read_text())["validation_accuracy"]
+        summarized = json.loads(paths.summary_metrics_file(name).read_text())[name]["validation_accuracy"]
+        assert summarized == accuracy
+        assert accuracy is None if name in with_refit else accuracy > 0
+
+    # `best` chooses among the models with a validation accuracy: a refit one has none.
+    assert raw["export"]["model"] == "best"
+    validated = {
+        name: json.loads(paths.train_metrics_file(name).read_text())["validation_accuracy"]
+        for name in models
+        if name not in refit
+    }
+    exported = json.loads(paths.EXPORT_METRICS_FILE.read_text())["model"]
+    assert exported in validated and validated[exported] == max(validated.values())
 
 
 def test_a_refit_learns_from_the_validation_images_and_an_ordinary_entry_does_not(processed_project):
