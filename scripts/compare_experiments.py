@@ -41,24 +41,47 @@ def flatten(mapping: dict, prefix: str = "") -> dict:
     return flat
 
 
+def read_exp_show(path: Path | None) -> list:
+    """A saved `dvc exp show --json` at `path`, or (None) the one DVC gives now in the current directory."""
+    if path:
+        return json.loads(path.read_text())
+    shown = subprocess.run(["dvc", "exp", "show", "--json"], check=True, capture_output=True, text=True)
+    return json.loads(shown.stdout)
+
+
+def named_revisions(commit: dict) -> list[tuple[str, dict]]:
+    """(name, data) of one commit of `dvc exp show --json` (unless it is the workspace), then of its experiments.
+
+    The workspace says the same as its commit unless uncommitted changes were made.
+    """
+    revisions = []
+    if commit["rev"] != "workspace":
+        revisions.append((commit.get("name") or commit["rev"][:7], commit.get("data") or {}))
+    for experiment in commit.get("experiments") or []:
+        revision = experiment["revs"][0]
+        revisions.append((revision.get("name") or revision["rev"][:7], revision.get("data") or {}))
+    return revisions
+
+
+def summary_of(data: dict, model: str) -> dict | None:
+    """The model's summary metrics (metrics/summary/<model>.json) in one revision's data, if it has them."""
+    return (data.get("metrics") or {}).get(f"metrics/summary/{model}.json", {}).get("data", {}).get(model)
+
+
+def params_of(data: dict) -> dict:
+    """One revision's params.yaml, flattened (see `flatten`)."""
+    return flatten(data["params"]["params.yaml"]["data"])
+
+
 def experiment_rows(exp_show: list, model: str) -> pd.DataFrame:
     """One row per workspace, commit and experiment of `dvc exp show --json` that has the model's summary."""
     metrics_file = f"metrics/summary/{model}.json"
     rows = []
     for commit in exp_show:
-        # The workspace says the same as its commit unless uncommitted changes were made.
-        revisions = []
-        if commit["rev"] != "workspace":
-            revisions.append((commit.get("name") or commit["rev"][:7], commit.get("data")))
-        for experiment in commit.get("experiments") or []:
-            revision = experiment["revs"][0]
-            revisions.append((revision.get("name") or revision["rev"][:7], revision.get("data")))
-        for name, data in revisions:
-            metrics = ((data or {}).get("metrics") or {}).get(metrics_file, {}).get("data", {}).get(model)
-            if not metrics:
-                continue
-            params = data["params"]["params.yaml"]["data"]
-            rows.append({"experiment": name, **flatten(params), **metrics})
+        for name, data in named_revisions(commit):
+            metrics = summary_of(data, model)
+            if metrics:
+                rows.append({"experiment": name, **params_of(data), **metrics})
     if not rows:
         raise SystemExit(f"No experiment has {metrics_file}: run some (see the README's Experiments) first.")
     return pd.DataFrame(rows).set_index("experiment")
@@ -110,12 +133,7 @@ def main(argv=None) -> int:
     parser.add_argument("--output", type=Path, default=Path("experiments.png"), help="where to draw the picture")
     parser.add_argument("--input", type=Path, help="a saved `dvc exp show --json` (default: run it now)")
     arguments = parser.parse_args(argv)
-    if arguments.input:
-        exp_show = json.loads(arguments.input.read_text())
-    else:
-        exp_show = json.loads(subprocess.run(["dvc", "exp", "show", "--json"], check=True, capture_output=True,
-                                             text=True).stdout)  # fmt: skip
-    table = experiment_rows(exp_show, arguments.model)
+    table = experiment_rows(read_exp_show(arguments.input), arguments.model)
     metrics = [column for column in table.columns if column in ("test_accuracy", "test_macro_f1", RANKING_METRIC)]
     params = varying_params(table, metrics)
     ranked = table[[*params, RANKING_METRIC, "test_accuracy"]].sort_values(RANKING_METRIC, ascending=False)

@@ -8,7 +8,7 @@ import time
 
 import pytest
 import yaml
-from conftest import environment, run
+from conftest import environment, read_json, run
 from synthetic import REPOSITORY_ROOT
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reproduced_repository")]
@@ -23,10 +23,15 @@ def committed_run(reproduced_repository, tmp_path_factory):
 
 
 def test_a_queued_grid_runs_every_combination_and_is_compared_by_validation(committed_run):
-    """The README's grid sweep, at its smallest: two learning rates x one seed, queued, run together, compared."""
+    """The README's grid sweep, at its smallest: two learning rates x one seed, queued, run together, compared.
+
+    One of the two rates is the committed one, so that experiment varies the seed alone: a seed run.
+    """
     # `evaluate` as the target: the summaries are all a comparison needs, so export is left out.
     # Two -S options still make a grid (their product); two of them keep the test to one round of the queue.
-    run(["dvc", "exp", "run", "--queue", "evaluate", "-S", "models.model_1.learning_rate=0.005,0.05",
+    committed = yaml.safe_load((committed_run / "params.yaml").read_text())["models"]["model_1"]
+    assert committed["learning_rate"] == 0.02 and committed["seed"] != 1
+    run(["dvc", "exp", "run", "--queue", "evaluate", "-S", "models.model_1.learning_rate=0.02,0.05",
          "-S", "models.model_1.seed=1"], committed_run)  # fmt: skip
     assert run(["dvc", "queue", "status"], committed_run).count("Queued") == 2
     # The queue's workers outlive `dvc queue start` and inherit its output: a file, not a pipe
@@ -51,7 +56,7 @@ def test_a_queued_grid_runs_every_combination_and_is_compared_by_validation(comm
         entry = data["params"]["params.yaml"]["data"]["models"]["model_1"]
         summary = data["metrics"]["metrics/summary/model_1.json"]["data"]["model_1"]
         results[entry["learning_rate"], entry["seed"]] = summary
-    assert set(results) == {(0.005, 1), (0.05, 1)}
+    assert set(results) == {(0.02, 1), (0.05, 1)}
     assert len({summary["validation_accuracy"] for summary in results.values()}) > 1
 
     saved = committed_run.parent / "exp_show.json"
@@ -77,6 +82,31 @@ def test_a_queued_grid_runs_every_combination_and_is_compared_by_validation(comm
     assert len(accuracy) == 3
     assert f"Chosen by validation_accuracy: {max(accuracy, key=accuracy.get)}." in compared
     assert picture.stat().st_size > 0
+
+    # The seed spread takes the commit and the experiment that changed model_1's seed alone.
+    spread = committed_run.parent / "seed_spread.json"
+    spread.write_text(json.dumps({"models": ["model_1"], "networks": {"model_1": ["model_1"]}, "runs": []}))
+    collect = [sys.executable, str(REPOSITORY_ROOT / "scripts" / "seed_spread.py"), "--input", str(saved),
+               "--spread", str(spread), "--write"]  # fmt: skip
+    assert "changes models.model_1.learning_rate, not only a seed" in run(collect, committed_run)
+    committed_summary = read_json(committed_run / "metrics/summary/model_1.json")["model_1"]
+    expected = {committed["seed"]: committed_summary, 1: results[0.02, 1]}
+    runs = read_json(spread)["runs"]
+    assert {seed_run["seeds"]["model_1"] for seed_run in runs} == set(expected)
+    for seed_run in runs:
+        summary = expected[seed_run["seeds"]["model_1"]]
+        assert seed_run["results"]["model_1"] == {score: summary[score] for score in ("validation_accuracy",
+                                                                                    "test_accuracy")}  # fmt: skip
+    # Collected again: nothing is added twice.
+    collected = spread.read_text()
+    assert "No new seed runs" in run(collect, committed_run) and spread.read_text() == collected
+    # Another score under seeds the file holds (another machine, lock or recipe) writes nothing.
+    altered = read_json(spread)
+    altered["runs"][0]["results"]["model_1"]["test_accuracy"] += 0.1
+    spread.write_text(json.dumps(altered))
+    refused = subprocess.run(collect, cwd=committed_run, env=environment(), capture_output=True, text=True)
+    assert refused.returncode == 1 and "scored" in refused.stderr and "is unchanged" in refused.stderr
+    assert read_json(spread) == altered
 
 
 def test_push_clone_and_pull_restore_everything_without_rerunning(committed_run, tmp_path):
