@@ -39,7 +39,7 @@ def seed_keys(networks: set[str], params: dict) -> dict[str, str]:
     for network in networks:
         found = [f"{section}.{network}.seed" for section in MODEL_SECTIONS if f"{section}.{network}.seed" in params]
         if not found:
-            raise SystemExit(f"seed_spread: no models: or lr_find_models: entry {network} with a seed in params.yaml.")
+            raise SystemExit(f"seed_spread: error: params.yaml has no models: or lr_find_models: entry {network}.")
         keys[network] = found[0]
     return keys
 
@@ -52,10 +52,16 @@ def seed_runs(exp_show: list, networks: set[str]) -> tuple[list[tuple[str, dict]
         if not revisions or commit["rev"] == "workspace":
             continue  # the workspace's experiments are listed under their commit too
         base_name, base = revisions[0]
+        if "params" not in base:
+            skipped.append(f"skipped {base_name} and its experiments: DVC shows no params for it")
+            continue
         base_params = params_of(base)
         allowed = set(seed_keys(networks, base_params).values())
         runs.append((base_name, base))
         for name, data in revisions[1:]:
+            if "params" not in data:
+                skipped.append(f"skipped {name}: DVC shows no params for it (queued, running or failed)")
+                continue
             params = params_of(data)
             keys = (base_params.keys() | params.keys()) - allowed
             others = sorted(key for key in keys if base_params.get(key) != params.get(key))
@@ -85,7 +91,7 @@ def add_runs(spread: dict, revisions: list[tuple[str, dict]]) -> tuple[list[dict
                 run["results"][model]
                 for run in runs
                 if model in run["results"]
-                and [run["seeds"][network] for network in spread["networks"][model]] == combination
+                and [run["seeds"].get(network) for network in spread["networks"][model]] == combination
             ]
             if not held:
                 results[model] = scores
