@@ -1,0 +1,94 @@
+"""scripts/seed_spread.py on a `dvc exp show --json` of two networks and an ensemble of both.
+
+The queued grid in tests/test_experiments.py runs the script on a real `dvc exp
+show`; these cases give it what a one-network grid cannot: an ensemble, whose
+score changes with either member's seed while the other member's does not.
+"""
+
+import pytest
+from synthetic import REPOSITORY_ROOT
+
+
+@pytest.fixture
+def seed_spread(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPOSITORY_ROOT / "scripts"))
+    import seed_spread
+
+    return seed_spread
+
+
+SPREAD = {"models": ["first", "pair"], "networks": {"first": ["first"], "pair": ["first", "second"]}, "runs": []}
+
+
+def revision(name: str, first_seed: int, second_seed: int, scores: dict, learning_rate: float = 0.1) -> tuple:
+    """(name, data) as `dvc exp show --json` gives a revision: its params and its models' summaries."""
+    params = {
+        "models": {"first": {"seed": first_seed, "learning_rate": learning_rate}, "second": {"seed": second_seed}}
+    }
+    metrics = {f"metrics/summary/{model}.json": {"data": {model: summary}} for model, summary in scores.items()}
+    return name, {"params": {"params.yaml": {"data": params}}, "metrics": metrics}
+
+
+def exp_show(commit: tuple, *experiments: tuple) -> list:
+    return [
+        {"rev": "workspace", "data": commit[1]},
+        {
+            "rev": "0123456789abcdef",
+            "name": commit[0],
+            "data": commit[1],
+            "experiments": [{"revs": [{"rev": name, "name": name, "data": data}]} for name, data in experiments],
+        },
+    ]
+
+
+def scores(test_accuracy: float, validation_accuracy: float | None = 0.9) -> dict:
+    summary = {"test_accuracy": test_accuracy, "test_macro_f1": test_accuracy}
+    if validation_accuracy is not None:  # DVC leaves a null out of what it shows
+        summary["validation_accuracy"] = validation_accuracy
+    return summary
+
+
+def recorded(test_accuracy: float, validation_accuracy: float | None = None) -> dict:
+    """A model's scores as the seed-spread file records them (null: a refit member, no validation score)."""
+    return {"validation_accuracy": validation_accuracy, "test_accuracy": test_accuracy}
+
+
+def test_each_models_score_joins_once_per_combination_of_its_networks_seeds(seed_spread):
+    committed = revision("main", 42, 42, {"first": scores(0.90), "pair": scores(0.92, None)})
+    second_reseeded = revision("exp-second", 42, 1, {"first": scores(0.90), "pair": scores(0.93, None)})
+    first_reseeded = revision("exp-first", 1, 42, {"first": scores(0.89), "pair": scores(0.91, None)})
+    retuned = revision("exp-rate", 42, 42, {"first": scores(0.95), "pair": scores(0.95, None)}, learning_rate=0.2)
+    shown = exp_show(committed, second_reseeded, first_reseeded, retuned)
+
+    revisions, skipped = seed_spread.seed_runs(shown, {"first", "second"})
+    assert [name for name, _ in revisions] == ["main", "exp-second", "exp-first"]
+    assert skipped == ["skipped exp-rate: it changes models.first.learning_rate, not only a seed (its commit: main)"]
+
+    added, conflicts = seed_spread.add_runs(SPREAD, revisions)
+    assert conflicts == []
+    assert added == [
+        {"seeds": {"first": 42, "second": 42}, "results": {"first": recorded(0.9, 0.9), "pair": recorded(0.92)}},
+        # `first` did not change here: its seed-42 score is not counted twice.
+        {"seeds": {"first": 42, "second": 1}, "results": {"pair": recorded(0.93)}},
+        {"seeds": {"first": 1, "second": 42}, "results": {"first": recorded(0.89, 0.9), "pair": recorded(0.91)}},
+    ]
+
+    # Collected again into the file that holds them: nothing new, nothing in conflict.
+    assert seed_spread.add_runs({**SPREAD, "runs": added}, revisions) == ([], [])
+
+
+def test_another_score_under_seeds_the_file_holds_is_a_conflict(seed_spread):
+    held = {"seeds": {"first": 42, "second": 42}, "results": {"first": recorded(0.90, 0.9)}}
+    rerun = revision("main", 42, 42, {"first": scores(0.88), "pair": scores(0.92, None)})
+    added, conflicts = seed_spread.add_runs({**SPREAD, "runs": [held]}, [rerun])
+    assert conflicts == ["main: first with seeds [42] scored {'validation_accuracy': 0.9, 'test_accuracy': 0.88}, "
+                         "the file's run {'validation_accuracy': 0.9, 'test_accuracy': 0.9}"]  # fmt: skip
+    assert [run["results"] for run in added] == [{"pair": recorded(0.92)}]  # the ensemble's seeds were new
+
+
+def test_a_revision_without_params_is_skipped_with_a_line(seed_spread):
+    committed = revision("main", 42, 42, {"first": scores(0.90)})
+    queued = ("exp-queued", {})
+    revisions, skipped = seed_spread.seed_runs(exp_show(committed, queued), {"first", "second"})
+    assert [name for name, _ in revisions] == ["main"]
+    assert skipped == ["skipped exp-queued: DVC shows no params for it (queued, running or failed)"]
