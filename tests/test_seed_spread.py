@@ -2,8 +2,11 @@
 
 The queued grid in tests/test_experiments.py runs the script on a real `dvc exp
 show`; these cases give it what a one-network grid cannot: an ensemble, whose
-score changes with either member's seed while the other member's does not.
+score changes with either member's seed while the other member's does not; and
+the command run again, and against a file that holds another score.
 """
+
+import json
 
 import pytest
 from synthetic import REPOSITORY_ROOT
@@ -92,3 +95,32 @@ def test_a_revision_without_params_is_skipped_with_a_line(seed_spread):
     revisions, skipped = seed_spread.seed_runs(exp_show(committed, queued), {"first", "second"})
     assert [name for name, _ in revisions] == ["main"]
     assert skipped == ["skipped exp-queued: DVC shows no params for it (queued, running or failed)"]
+
+
+def test_the_command_adds_new_runs_once_and_a_conflict_writes_nothing(seed_spread, tmp_path, capsys):
+    saved = tmp_path / "exp_show.json"
+    committed = revision("main", 42, 42, {"first": scores(0.90), "pair": scores(0.92)})
+    first_reseeded = revision("exp-first", 1, 42, {"first": scores(0.89), "pair": scores(0.91)})
+    saved.write_text(json.dumps(exp_show(committed, first_reseeded)))
+    spread = tmp_path / "seed_spread.json"
+    spread.write_text(json.dumps(SPREAD))
+    collect = ["--input", str(saved), "--spread", str(spread)]
+
+    assert seed_spread.main(collect) == 0  # without --write: printed, not written
+    assert "new run: seeds {'first': 1, 'second': 42}" in capsys.readouterr().out
+    assert json.loads(spread.read_text()) == SPREAD
+    assert seed_spread.main([*collect, "--write"]) == 0
+    assert "Added 2 runs" in capsys.readouterr().out
+    collected = spread.read_text()
+    assert len(json.loads(collected)["runs"]) == 2
+    assert seed_spread.main([*collect, "--write"]) == 0  # again: nothing new
+    assert "No new seed runs" in capsys.readouterr().out and spread.read_text() == collected
+
+    altered = json.loads(collected)
+    altered["runs"][0]["results"]["first"]["test_accuracy"] += 0.1
+    spread.write_text(json.dumps(altered))
+    assert seed_spread.main([*collect, "--write"]) == 1
+    error = capsys.readouterr().err
+    assert "seed_spread: error: main: first with seeds [42] scored" in error and "is unchanged" in error
+    assert json.loads(spread.read_text()) == altered
+    assert [path.name for path in tmp_path.iterdir() if path.name.endswith(".tmp")] == []
