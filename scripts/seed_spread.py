@@ -33,6 +33,11 @@ SCORES = ("validation_accuracy", "test_accuracy")
 MODEL_SECTIONS = ("models", "lr_find_models")
 
 
+def followed_networks(spread: dict) -> set[str]:
+    """Every network the seed-spread file follows (those its models are made of)."""
+    return {network for names in spread["networks"].values() for network in names}
+
+
 def seed_keys(networks: set[str], params: dict) -> dict[str, str]:
     """{network: its flattened params key for the seed} for each followed network in this params.yaml."""
     keys = {}
@@ -74,7 +79,7 @@ def seed_runs(exp_show: list, networks: set[str]) -> tuple[list[tuple[str, dict]
 
 def add_runs(spread: dict, revisions: list[tuple[str, dict]]) -> tuple[list[dict], list[str]]:
     """The runs `revisions` add to `spread` (each model's score only under new seeds), and a line per conflict."""
-    networks = {network for names in spread["networks"].values() for network in names}
+    networks = followed_networks(spread)
     runs = list(spread["runs"])
     added, conflicts = [], []
     for name, data in revisions:
@@ -113,8 +118,7 @@ def main(argv=None) -> int:
     parser.add_argument("--write", action="store_true", help="add the runs to the file (default: only print them)")
     arguments = parser.parse_args(argv)
     spread = json.loads(arguments.spread.read_text())
-    networks = {network for names in spread["networks"].values() for network in names}
-    revisions, skipped = seed_runs(read_exp_show(arguments.input), networks)
+    revisions, skipped = seed_runs(read_exp_show(arguments.input), followed_networks(spread))
     added, conflicts = add_runs(spread, revisions)
     for line in skipped:
         print(line)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from conftest import read_json
 from synthetic import with_multi_worker_strategy, write_params
 
 from fashion.core import paths
@@ -43,7 +44,7 @@ def test_a_refit_reports_no_validation_scores_and_the_pipeline_carries_that_thro
     refit = [name for name, entry in models.items() if entry.get("refit")]
     assert refit  # params.yaml's refit entries, shrunk
     for name in refit:
-        trained = json.loads(paths.train_metrics_file(name).read_text())
+        trained = read_json(paths.train_metrics_file(name))
         assert trained["refit"] is True
         assert trained["validation_accuracy"] is None and trained["validation_loss"] is None
         assert validation_score(trained) == "— (refit)"
@@ -51,7 +52,7 @@ def test_a_refit_reports_no_validation_scores_and_the_pipeline_carries_that_thro
         assert len(history["loss"]) == models[name]["epochs"]
         assert all(math.isnan(value) for value in history["val_accuracy"])
         assert {row[2] for row in learning_curve_rows({name: history})} == {"training"}
-        summary = json.loads(paths.summary_metrics_file(name).read_text())[name]
+        summary = read_json(paths.summary_metrics_file(name))[name]
         assert summary["validation_accuracy"] is None and 0 <= summary["test_accuracy"] <= 1
     assert validation_score({"validation_accuracy": 0.91234}) == "0.9123"
 
@@ -59,19 +60,17 @@ def test_a_refit_reports_no_validation_scores_and_the_pipeline_carries_that_thro
     with_refit = {name for name, entry in raw["ensembles"].items() if set(entry["members"]) & set(refit)}
     assert with_refit and set(raw["ensembles"]) - with_refit  # both kinds are committed
     for name in raw["ensembles"]:
-        accuracy = json.loads(paths.ensemble_metrics_file(name).read_text())["validation_accuracy"]
-        summarized = json.loads(paths.summary_metrics_file(name).read_text())[name]["validation_accuracy"]
+        accuracy = read_json(paths.ensemble_metrics_file(name))["validation_accuracy"]
+        summarized = read_json(paths.summary_metrics_file(name))[name]["validation_accuracy"]
         assert summarized == accuracy
         assert accuracy is None if name in with_refit else accuracy > 0
 
     # `best` chooses among the models with a validation accuracy: a refit one has none.
     assert raw["export"]["model"] == "best"
     validated = {
-        name: json.loads(paths.train_metrics_file(name).read_text())["validation_accuracy"]
-        for name in models
-        if name not in refit
+        name: read_json(paths.train_metrics_file(name))["validation_accuracy"] for name in models if name not in refit
     }
-    exported = json.loads(paths.EXPORT_METRICS_FILE.read_text())["model"]
+    exported = read_json(paths.EXPORT_METRICS_FILE)["model"]
     assert exported in validated and validated[exported] == max(validated.values())
 
 
