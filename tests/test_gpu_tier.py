@@ -1,25 +1,15 @@
-"""The GPU tier's documented command (docs/gpu.md): its entries are valid and train through the real stage."""
+"""The GPU tier's documented command (docs/gpu.md): its entries are valid and train through the real stage,
+and bench/gpu_tier.py, which trains the same entry where only Keras is at hand, reads it and keeps its rules."""
 
-import re
-import shlex
+import json
 
 import yaml
-from synthetic import REPOSITORY_ROOT
 
+from bench.gpu_tier import ENSEMBLE_NAME, MODEL_NAME, documented_entries, documented_overrides, epochs_within_budget
+from bench.gpu_tier import main as gpu_tier_main
 from fashion.core import paths
 from fashion.core.params import check_params, load_params
 from stages import train
-
-MARKER = "<!-- gpu-tier-command:"
-
-
-def documented_overrides() -> list[str]:
-    """The `-S` values of the command that follows the marker in docs/gpu.md."""
-    text = (REPOSITORY_ROOT / "docs" / "gpu.md").read_text()
-    block = re.search(r"```bash\n(.*?)```", text[text.index(MARKER) :], re.DOTALL).group(1)
-    words = shlex.split(block.replace("\\\n", " "))
-    assert words[:3] == [".venv/bin/dvc", "exp", "run"], words
-    return [words[index + 1] for index, word in enumerate(words) if word == "-S"]
 
 
 def test_the_gpu_tier_command_trains_its_entry_on_tiny_data(processed_project, capsys):
@@ -34,7 +24,34 @@ def test_the_gpu_tier_command_trains_its_entry_on_tiny_data(processed_project, c
     raw = load_params(paths.PARAMS_FILE)
     check_params(raw)  # every section, the ensemble entry's members and views included
     entry = yaml.safe_load(paths.PARAMS_FILE.read_text())["models"]["wide_residual"]
+    # bench/gpu_tier.py reads the same entry from the document as DVC applies.
+    assert entry == {**documented_entries()["models"][MODEL_NAME], "epochs": 1, "batch_size": 32}
     assert entry["augmentation"]["erase_probability"] > 0 and entry["precision"] == "auto"
     assert train.main(["--model", "wide_residual"]) == 0, capsys.readouterr().err
     assert paths.model_file("wide_residual").exists()
     assert "wide_residual: validation accuracy" in capsys.readouterr().out
+
+
+def test_the_gpu_tier_script_trains_the_documented_entry_and_scores_the_kept_weights(processed_project, tmp_path):
+    output = tmp_path / "run.json"
+    assert gpu_tier_main(["--epochs", "1", "--limit", "64", "--output", str(output)]) == 0
+    result = json.loads(output.read_text())
+    assert result["epochs"] == result["epochs_run"] == result["kept_epoch"] == 1
+    assert result["entry"] == {**documented_entries()["models"][MODEL_NAME], "epochs": 1}
+    assert result["machine"]["backend"] == "tensorflow" and result["training_images"] == 64
+    scores = result["scores"]
+    assert [scores[name]["views"] for name in ("plain", "flips", ENSEMBLE_NAME)] == [1, 2, 10]
+    # The network scored is the one the moving-average rule kept, on the same validation images.
+    assert result["kept_weights"] in ("trained", "moving_average")
+    assert scores["plain"]["validation_accuracy"] == round(result["validation_accuracy"], 4)
+    splits = ("validation", "test")
+    assert all(0.0 <= score[f"{split}_accuracy"] <= 1.0 for score in scores.values() for split in splits)
+
+
+def test_a_run_that_would_outlast_its_budget_is_cut_to_the_epochs_that_fit():
+    # Two epochs took 40 s (30 of them compiling) and 10 s; 78 more at 10 s end at 830 s.
+    assert epochs_within_budget([40.0, 10.0], elapsed=50.0, epochs=80, budget_seconds=900.0) is None
+    # Within 600 s, less the 30 kept for scoring: (570 - 50 spent - 30 compiling again) // 10 = 49 epochs.
+    assert epochs_within_budget([40.0, 10.0], elapsed=50.0, epochs=80, budget_seconds=600.0) == 49
+    # However little is left, a run trains one epoch.
+    assert epochs_within_budget([40.0, 10.0], elapsed=50.0, epochs=80, budget_seconds=1.0) == 1

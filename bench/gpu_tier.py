@@ -1,0 +1,409 @@
+"""Train docs/gpu.md's benchmark-grade entry with Keras on the backend at hand: `python bench/gpu_tier.py`.
+
+A user with an NVIDIA GPU trains this entry with the pipeline itself
+(docs/gpu.md's `dvc exp run` command). This script is for a GPU machine that
+cannot install TensorFlow (no package registry, or another CUDA than
+TensorFlow's) but has Keras's JAX backend: it trains the same entry, as much
+as possible with the pipeline's own code, and records the card, the time and
+the accuracies. With TensorFlow installed it runs on TensorFlow (the tests run
+it so, on tiny data, on the CPU).
+
+Shared with the pipeline:
+  - the entry: the `+models.wide_residual=` and `+ensembles.wide_residual_tta=`
+    values of docs/gpu.md's command, added to params.yaml's models and checked
+    by the params schema (`--epochs` and `--seed` may change those two keys);
+  - the split and the pixel scale (`read_splits`, `scale_pixels`);
+  - the network, precision, optimizer, loss, schedule and compile
+    (`build_model`, `resolve_precision`, `compile_model`);
+  - the best-epoch and moving-average rules (`KeepBestWeights`, `keep_better_weights`);
+  - the test-time views (`member_views`, `build_ensemble`).
+Its own:
+  - batches come from NumPy arrays (`Model.fit` shuffles them), not tf.data;
+  - augmentation is `TrainingAugmentation`: the transforms of
+    `fashion.data.augment` (shift with zero fill, horizontal flip, random
+    erasing), written in `keras.ops` and drawn from Keras's seed generator
+    instead of TensorFlow's stateless ops. A run is therefore not batch for
+    batch the pipeline's.
+Without TensorFlow, the pipeline's modules still import
+`fashion.core.tensorflow_setup`; `install_tensorflow_stand_in` puts a module
+there that gives them Keras and, as `keras.ops`, the few TensorFlow ops they
+call (the schedules' arithmetic). Their type annotations name `tf.Tensor` and
+`tf.data.Dataset`, so the stand-in has those names too.
+
+The test split is read once, after validation has chosen the kept weights.
+It writes one JSON file (`--output`). It is not a test and asserts nothing.
+"""
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the pipeline's packages
+GPU_DOCUMENT = ROOT / "docs" / "gpu.md"
+MARKER = "<!-- gpu-tier-command:"
+MODEL_NAME = "wide_residual"
+ENSEMBLE_NAME = "wide_residual_tta"
+# Every recorded run, one JSON file each; scripts/results_table.py makes docs/gpu.md's table of them.
+RESULTS_DIRECTORY = ROOT / "bench" / "gpu_tier"
+# What a budget-shortened run keeps back for the test-time views and the JSON file, in seconds.
+FINISHING_SECONDS = 30.0
+
+
+def documented_overrides(document: Path = GPU_DOCUMENT) -> list[str]:
+    """The `-S` values of the `dvc exp run` command that follows the marker in docs/gpu.md."""
+    text = document.read_text()
+    block = re.search(r"```bash\n(.*?)```", text[text.index(MARKER) :], re.DOTALL).group(1)
+    words = shlex.split(block.replace("\\\n", " "))
+    return [words[index + 1] for index, word in enumerate(words) if word == "-S"]
+
+
+def documented_entries(document: Path = GPU_DOCUMENT) -> dict[str, dict]:
+    """{"models": {name: entry}, "ensembles": {name: entry}}: each `+section.name={...}` value, read as YAML."""
+    entries = {"models": {}, "ensembles": {}}
+    for override in documented_overrides(document):
+        key, _, value = override.partition("=")
+        section, name = key.removeprefix("+").split(".", 1)
+        entries[section][name] = yaml.safe_load(value)
+    return entries
+
+
+def install_tensorflow_stand_in(keras) -> None:
+    """Let the pipeline's modules import `fashion.core.tensorflow_setup` where TensorFlow is not installed."""
+    ops = keras.ops
+    tf = types.SimpleNamespace(
+        float32="float32",
+        cast=ops.cast,
+        cos=ops.cos,
+        clip_by_value=ops.clip,
+        where=ops.where,
+        Tensor=object,  # annotations only
+        data=types.SimpleNamespace(Dataset=object),  # annotations only
+    )
+    stand_in = types.ModuleType("fashion.core.tensorflow_setup", "Keras without TensorFlow (bench/gpu_tier.py).")
+    stand_in.keras, stand_in.tf = keras, tf
+    stand_in.make_deterministic = lambda seed: keras.utils.set_random_seed(seed)
+    sys.modules["fashion.core.tensorflow_setup"] = stand_in
+
+
+def import_keras():
+    """Keras, with `fashion.core.tensorflow_setup` importable on any backend."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        install_tensorflow_stand_in(keras)
+    return keras
+
+
+def count_gpus(keras) -> int:
+    """GPUs the backend sees (what `precision: auto` reads)."""
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return sum(device.platform == "gpu" for device in jax.devices())
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return len(tf.config.list_physical_devices("GPU"))
+    return 0
+
+
+def card_description(keras) -> dict:
+    """The accelerator in words: nvidia-smi's name and driver where it answers, and the backend's device."""
+    described = {"backend": keras.backend.backend(), "keras": keras.__version__, "python": platform.python_version()}
+    if keras.backend.backend() == "jax":
+        import jax
+
+        described.update(jax=jax.__version__, device=jax.devices()[0].device_kind)
+    elif keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        described.update(tensorflow=tf.__version__, device="gpu" if gpus else "cpu")
+    try:
+        smi = subprocess.run(
+            ["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
+            capture_output=True, text=True, check=True, timeout=30,
+        )  # fmt: skip
+        described["nvidia_smi"] = smi.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        described["nvidia_smi"] = None
+    return described
+
+
+def peak_gpu_bytes(keras) -> int | None:
+    """The most GPU memory the run held, where the backend reports it."""
+    if keras.backend.backend() != "jax":
+        return None
+    import jax
+
+    stats = jax.devices()[0].memory_stats() or {}
+    return stats.get("peak_bytes_in_use")
+
+
+def make_augmentation_layer(keras, augmentation, seed: int):
+    """`fashion.data.augment`'s transforms as a Keras layer that acts in training alone."""
+    ops = keras.ops
+
+    class TrainingAugmentation(keras.layers.Layer):
+        """Shift (zero fill), mirror and erase each training image by its own draws; inference passes through."""
+
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.generator = keras.random.SeedGenerator(seed)
+
+        def call(self, images, training=False):
+            if not training:
+                return images
+            if augmentation.shift_pixels > 0:
+                images = self.shift(images, augmentation.shift_pixels)
+            if augmentation.horizontal_flip:
+                flip = keras.random.uniform((ops.shape(images)[0],), seed=self.generator) < 0.5
+                images = ops.where(flip[:, None, None], ops.flip(images, axis=2), images)
+            if augmentation.erase_probability > 0.0:
+                images = self.erase(images, augmentation.erase_probability, augmentation.erase_max_fraction)
+            return images
+
+        def shift(self, images, max_pixels):
+            """Each image moved by its own offset in [-max_pixels, max_pixels]: two batched 0/1 matrix products."""
+            batch, height, width = ops.shape(images)
+            offsets = keras.random.randint((batch, 2), -max_pixels, max_pixels + 1, seed=self.generator)
+            rows, columns = ops.arange(height), ops.arange(width)
+            shift_rows = ops.cast(
+                ops.equal(rows[None, :, None] - rows[None, None, :], offsets[:, 0, None, None]), images.dtype
+            )
+            shift_columns = ops.cast(
+                ops.equal(columns[None, None, :] - columns[None, :, None], offsets[:, 1, None, None]), images.dtype
+            )
+            return ops.matmul(ops.matmul(shift_rows, images), shift_columns)
+
+        def erase(self, images, probability, max_fraction):
+            """One rectangle per image set to 0, with `probability`; sides up to `max_fraction` of the image's."""
+            batch, height, width = ops.shape(images)
+            draws = keras.random.uniform((batch, 5), seed=self.generator)
+            box_height = ops.cast(ops.ceil(draws[:, 1] * max_fraction * height), "int32")
+            box_width = ops.cast(ops.ceil(draws[:, 2] * max_fraction * width), "int32")
+            top = ops.cast(draws[:, 3] * ops.cast(height - box_height + 1, "float32"), "int32")
+            left = ops.cast(draws[:, 4] * ops.cast(width - box_width + 1, "float32"), "int32")
+            rows = ops.arange(height)[None, :, None]
+            columns = ops.arange(width)[None, None, :]
+            inside = (
+                (rows >= top[:, None, None])
+                & (rows < (top + box_height)[:, None, None])
+                & (columns >= left[:, None, None])
+                & (columns < (left + box_width)[:, None, None])
+                & (draws[:, 0] < probability)[:, None, None]
+            )
+            return ops.where(inside, ops.zeros_like(images), images)
+
+    return TrainingAugmentation(name="training_augmentation")
+
+
+def read_data(raw: dict, raw_directory: Path, limit: int | None) -> dict:
+    """{"train", "validation", "test"} -> (float images in [0, 1], labels): the pipeline's split of the raw files."""
+    from fashion.core.dataset import scale_pixels
+    from fashion.core.params import parse_checksums, parse_normalize
+    from fashion.data.split import read_splits
+
+    normalize = parse_normalize(raw)
+    splits = read_splits(raw_directory, parse_checksums(raw), normalize.validation_fraction, normalize.seed)
+    return {name: (scale_pixels(images[:limit]), labels[:limit]) for name, (images, labels) in splits.items()}
+
+
+def epochs_within_budget(
+    first_two_epoch_seconds: list[float], elapsed: float, epochs: int, budget_seconds: float
+) -> int | None:
+    """None if the run, two epochs in after `elapsed` seconds, ends within the budget; else the epochs a new run fits.
+
+    A new run pays compiling again: the first epoch's excess over the second.
+    `FINISHING_SECONDS` stay back for scoring; at least one epoch is trained.
+    """
+    first, second = first_two_epoch_seconds
+    available = budget_seconds - FINISHING_SECONDS
+    if elapsed + second * (epochs - 2) <= available:
+        return None
+    return max(1, int((available - elapsed - (first - second)) // second))
+
+
+def train(keras, params, precision: str, data: dict, budget_seconds: float | None):
+    """Train `params`'s entry; returns (network, record), or (None, record) when the run would outlast the budget.
+
+    The budget is checked after the second epoch (the first includes
+    compiling): if the epochs left would end past it, training stops and the
+    record says how many epochs would fit.
+    """
+    from fashion.core.dataset import INFERENCE_BATCH_SIZE, NUMBER_OF_CLASSES
+    from fashion.models.registry import build_model
+    from fashion.training.fit import KeepBestWeights
+    from fashion.training.moving_average import LastEpochWeights, keep_better_weights
+    from fashion.training.optimization import compile_model
+
+    class Batches(keras.utils.PyDataset):
+        """(images, one-hot labels) batches of one split, for `evaluate`, which the weight choice calls twice."""
+
+        def __init__(self, images, labels):
+            super().__init__()
+            self.images, self.targets = images, np.eye(NUMBER_OF_CLASSES, dtype="float32")[labels]
+
+        def __len__(self):
+            return math.ceil(len(self.images) / INFERENCE_BATCH_SIZE)
+
+        def __getitem__(self, index):
+            window = slice(index * INFERENCE_BATCH_SIZE, (index + 1) * INFERENCE_BATCH_SIZE)
+            return self.images[window], self.targets[window]
+
+    class EpochClock(keras.callbacks.Callback):
+        """Seconds per epoch (validation included); stops training when the rest would outlast the budget."""
+
+        def __init__(self):
+            super().__init__()
+            self.seconds, self.started, self.epochs_that_fit = [], time.perf_counter(), None
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch_started = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self.epoch_started)
+            print(f"epoch {epoch + 1}: {self.seconds[-1]:.1f} s, validation accuracy {logs['val_accuracy']:.4f}")
+            if budget_seconds is not None and len(self.seconds) == 2:
+                elapsed = time.perf_counter() - self.started
+                self.epochs_that_fit = epochs_within_budget(self.seconds, elapsed, params.epochs, budget_seconds)
+                self.model.stop_training = self.epochs_that_fit is not None
+
+    (train_images, train_labels), validation = data["train"], data["validation"]
+    keras.utils.set_random_seed(params.seed)
+    network = build_model(params, precision)
+    inputs = keras.Input(shape=train_images.shape[1:], name="image")
+    augmented = make_augmentation_layer(keras, params.augmentation, params.seed)(inputs)
+    trainer = keras.Model(inputs, network(augmented), name="trainer")
+    compile_model(trainer, params, params.learning_rate, len(train_images), precision=precision)
+    averaging = params.moving_average_momentum > 0
+    best = KeepBestWeights(params.early_stopping_patience, restore=params.restore_best_epoch)
+    last = LastEpochWeights() if averaging and not params.restore_best_epoch else None
+    clock = EpochClock()
+    started = time.perf_counter()
+    callbacks = [best, clock, *([last] if last else [])]
+    history = trainer.fit(
+        train_images, np.eye(NUMBER_OF_CLASSES, dtype="float32")[train_labels], batch_size=params.batch_size,
+        epochs=params.epochs, validation_data=Batches(*validation), shuffle=True, verbose=0, callbacks=callbacks,
+    ).history  # fmt: skip
+    training_seconds = time.perf_counter() - started
+    record = {
+        "epochs": params.epochs,
+        "epochs_run": len(history["loss"]),
+        "training_seconds": round(training_seconds, 1),
+        "first_epoch_seconds": round(clock.seconds[0], 2),
+        "median_epoch_seconds": round(statistics.median(clock.seconds[1:] or clock.seconds), 2),
+        "validation_accuracy_by_epoch": [round(value, 4) for value in history["val_accuracy"]],
+    }
+    if clock.epochs_that_fit is not None:
+        return None, {**record, "epochs_that_fit": clock.epochs_that_fit}
+    record["kept_epoch"] = best.kept_epoch
+    if averaging:
+        trained_weights = best.best_weights if params.restore_best_epoch else last.weights
+        record.update(keep_better_weights(trainer, trained_weights, Batches(*validation)))
+    return network, record
+
+
+def evaluate_views(keras, network, params, ensemble, data: dict) -> dict:
+    """Validation and test accuracy of the network alone, with mirrored views, and with the ensemble entry's views."""
+    from fashion.core.dataset import INFERENCE_BATCH_SIZE
+    from fashion.models.ensemble import Views, build_ensemble, member_views
+
+    asked = member_views(
+        ensemble.flip_test_time_augmentation, ensemble.shift_test_time_augmentation,
+        params.augmentation.horizontal_flip, params.augmentation.shift_pixels,
+    )  # fmt: skip
+    candidates = {
+        "plain": network,
+        "flips": build_ensemble([network], [Views(flips=asked.flips, shift=0)], "flips"),
+        ENSEMBLE_NAME: build_ensemble([network], [asked], ENSEMBLE_NAME),
+    }
+    scores = {name: {"views": 1} for name in candidates}
+    scores["flips"]["views"], scores[ENSEMBLE_NAME]["views"] = Views(asked.flips, 0).count, asked.count
+    # The weights were chosen on validation before this; both splits go through each model in one call.
+    images = np.concatenate([data["validation"][0], data["test"][0]])
+    validation_images = len(data["validation"][0])
+    for name, model in candidates.items():
+        predicted = np.argmax(model.predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0), axis=1)
+        for split, guesses in (("validation", predicted[:validation_images]), ("test", predicted[validation_images:])):
+            scores[name][f"{split}_accuracy"] = round(float(np.mean(guesses == data[split][1])), 4)
+    return scores
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, help="train this many epochs instead of the entry's")
+    parser.add_argument("--seed", type=int, help="train with this seed instead of the entry's")
+    parser.add_argument("--budget-seconds", type=float, help="stop after two epochs if the rest would end past this")
+    parser.add_argument("--raw-directory", type=Path, default=Path("data/raw"), help="the four dataset files")
+    parser.add_argument("--limit", type=int, help="use only the first N images of each split (a quick check)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="the JSON file to write (default: bench/gpu_tier/<device>-seed<seed>-<epochs>epochs.json)",
+    )
+    args = parser.parse_args(argv)
+
+    keras = import_keras()
+    from fashion.core.params import check_params, load_params, parse_ensembles, parse_model
+    from fashion.training.precision import cpu_has_native_bfloat16, resolve_precision
+
+    raw = load_params(Path("params.yaml"))
+    entries = documented_entries()
+    if args.epochs is not None:
+        entries["models"][MODEL_NAME]["epochs"] = args.epochs
+    if args.seed is not None:
+        entries["models"][MODEL_NAME]["seed"] = args.seed
+    for section, named in entries.items():
+        raw.setdefault(section, {}).update(named)
+    check_params(raw)
+    params = parse_model(raw, MODEL_NAME)
+    ensemble = parse_ensembles(raw)[ENSEMBLE_NAME]
+    precision = resolve_precision(params.precision, count_gpus(keras), cpu_has_native_bfloat16())
+    data = read_data(raw, args.raw_directory, args.limit)
+    print(f"{MODEL_NAME}: {params.epochs} epochs in {precision} on {keras.backend.backend()}", flush=True)
+
+    network, record = train(keras, params, precision, data, args.budget_seconds)
+    if network is None:
+        asked, fit = params.epochs, record["epochs_that_fit"]
+        print(f"{asked} epochs would outlast {args.budget_seconds:.0f} s; retraining for {fit}", flush=True)
+        raw["models"][MODEL_NAME]["epochs"] = fit  # the recorded entry is then the one trained
+        params = parse_model(raw, MODEL_NAME)
+        network, record = train(keras, params, precision, data, budget_seconds=None)
+        record["shortened_from_epochs"] = asked
+    result = {
+        "command": "python bench/gpu_tier.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": card_description(keras),
+        "precision": precision,
+        "training_images": len(data["train"][0]),
+        "entry": entries["models"][MODEL_NAME],
+        **record,
+        "scores": evaluate_views(keras, network, params, ensemble, data),
+        "peak_gpu_bytes": peak_gpu_bytes(keras),
+        "environment": {name: os.environ[name] for name in ("KERAS_BACKEND",) if name in os.environ},
+    }
+    device = re.sub(r"[^a-z0-9]+", "-", result["machine"].get("device", "cpu").lower()).strip("-")
+    output = args.output or RESULTS_DIRECTORY / f"{device}-seed{params.seed}-{record['epochs']}epochs.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {output}")
+    print(json.dumps(result["scores"], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
