@@ -10,7 +10,8 @@ metrics/cost, and the training seconds the benchmark measured; the benchmark
 table (docs/benchmark.md) reads bench/results.json; the model keys table
 and the section keys table (docs/models.md) read the params schema,
 MODEL_KEYS and SECTION_KEYS; the seed spread (docs/reproducibility.md, and its
-summary in README.md) reads docs/seed_spread.json, measured as that file says. The test suite runs
+summary in README.md) reads docs/seed_spread.json, measured as that file says; the GPU tier
+table (docs/gpu.md) reads bench/gpu_tier/, one file per run of bench/gpu_tier.py. The test suite runs
 --check, so a run committed without regenerating the tables fails CI.
 """
 
@@ -26,8 +27,10 @@ sys.path.insert(0, str(ROOT))  # the params schema, for the keys table
 DOCUMENTS = {
     "results": "README.md", "ranking": "README.md", "benchmark": "docs/benchmark.md", "model keys": "docs/models.md",
     "section keys": "docs/models.md", "seed spread": "docs/reproducibility.md", "seed summary": "README.md",
+    "gpu tier": "docs/gpu.md",
 }  # fmt: skip
 SEED_SPREAD_FILE = ROOT / "docs" / "seed_spread.json"
+GPU_TIER_DIRECTORY = ROOT / "bench" / "gpu_tier"  # one JSON file per run of bench/gpu_tier.py
 MARKERS = {name: (f"<!-- {name} table: start -->", f"<!-- {name} table: end -->") for name in DOCUMENTS}
 PRECISION_NAMES = {"float32": "float32", "mixed_bfloat16": "bf16", "mixed_float16": "fp16"}
 
@@ -214,6 +217,12 @@ def benchmark_table() -> str:
     return "\n".join(lines)
 
 
+def mean_and_deviation(values: list[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation."""
+    mean = sum(values) / len(values)
+    return mean, (sum((value - mean) ** 2 for value in values) / (len(values) - 1)) ** 0.5
+
+
 def runs_of(spread: dict, name: str) -> list[dict]:
     """The seed runs that scored `name` (the refit models were added in runs of their own)."""
     return [run for run in spread["runs"] if name in run["results"]]
@@ -227,9 +236,7 @@ def seed_statistics(runs: list[dict], name: str, metric: str) -> tuple[float, fl
     values = [run["results"][name][metric] for run in runs]
     if any(value is None for value in values):
         return None
-    mean = sum(values) / len(values)
-    deviation = (sum((value - mean) ** 2 for value in values) / (len(values) - 1)) ** 0.5
-    return mean, deviation, min(values), max(values)
+    return *mean_and_deviation(values), min(values), max(values)
 
 
 def seed_spread_table() -> str:
@@ -269,6 +276,45 @@ def seed_summary() -> str:
         f"standard deviation): {'; '.join(parts)} ([docs/reproducibility.md](docs/reproducibility.md)). A "
         "difference between two models smaller than this spread is not evidence that one is better."
     )
+
+
+def gpu_tier_table() -> str:
+    """Every recorded run of bench/gpu_tier.py: its machine, time and accuracies, and the spread over seeds."""
+    runs = [json.loads(path.read_text()) for path in sorted(GPU_TIER_DIRECTORY.glob("*.json"))]
+    runs.sort(key=lambda run: (run["epochs"], run["entry"]["seed"]))
+    lines = [
+        "| device | backend | precision | seed | epochs | training s (first epoch, with compiling) | s per epoch "
+        "| kept epoch, weights | validation | test | test, flips | test, all views |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for run in runs:
+        machine, scores = run["machine"], run["scores"]
+        backend = f"Keras {machine['keras']} on {machine['backend']} {machine.get(machine['backend'], '')}".strip()
+        lines.append(
+            f"| {machine['device']} | {backend} | {PRECISION_NAMES[run['precision']]} | {run['entry']['seed']} "
+            f"| {run['epochs']} | {run['training_seconds']:.0f} ({run['first_epoch_seconds']:.0f}) "
+            f"| {run['median_epoch_seconds']:.2f} | {run['kept_epoch']}, {run['kept_weights'].replace('_', ' ')} "
+            f"| {scores['plain']['validation_accuracy']:.4f} | {scores['plain']['test_accuracy']:.4f} "
+            f"| {scores['flips']['test_accuracy']:.4f} "
+            f"| {scores['wide_residual_tta']['test_accuracy']:.4f} ({scores['wide_residual_tta']['views']} views) |"
+        )
+    by_recipe = {}
+    for run in runs:
+        by_recipe.setdefault((run["machine"]["device"], run["epochs"]), []).append(run)
+    for (device, epochs), same in by_recipe.items():
+        if len(same) < 2:
+            continue
+        parts = []
+        for name, shown in (("plain", "the network alone"), ("wide_residual_tta", "with all its views")):
+            mean, deviation = mean_and_deviation([run["scores"][name]["test_accuracy"] for run in same])
+            parts.append(f"{shown} {mean:.4f} ± {deviation:.4f}")
+        peak = max(run["peak_gpu_bytes"] or 0 for run in same) / 2**30
+        lines += [
+            "",
+            f"{device}, {epochs} epochs, over {len(same)} seeds: test accuracy (mean ± sample standard deviation) "
+            f"{'; '.join(parts)}. Peak GPU memory {peak:.1f} GiB.",
+        ]
+    return "\n".join(lines)
 
 
 def allowed_values(key) -> str:
@@ -329,6 +375,7 @@ def main(argv=None) -> int:
     generated = {
         "results": table(), "ranking": ranking_table(), "benchmark": benchmark_table(), "model keys": keys_table(),
         "section keys": section_keys_table(), "seed spread": seed_spread_table(), "seed summary": seed_summary(),
+        "gpu tier": gpu_tier_table(),
     }  # fmt: skip
     if not (arguments.write or arguments.check):
         print("\n\n".join(generated.values()))
