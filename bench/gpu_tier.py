@@ -11,7 +11,7 @@ it so, on tiny data, on the CPU).
 Shared with the pipeline:
   - the entry: the `+models.wide_residual=` and `+ensembles.wide_residual_tta=`
     values of docs/gpu.md's command, added to params.yaml's models and checked
-    by the params schema (`--epochs` and `--seed` may change those two keys);
+    by the params schema (`--epochs`, `--seed` and `--set` change it for one run);
   - the split and the pixel scale (`read_splits`, `scale_pixels`);
   - the network, precision, optimizer, loss, schedule and compile
     (`build_model`, `resolve_precision`, `compile_model`);
@@ -79,6 +79,21 @@ def documented_entries(document: Path = GPU_DOCUMENT) -> dict[str, dict]:
         section, name = key.removeprefix("+").split(".", 1)
         entries[section][name] = yaml.safe_load(value)
     return entries
+
+
+def setting_of(text: str) -> tuple[list[str], object]:
+    """`augmentation.erase_probability=0` -> (["augmentation", "erase_probability"], 0): dotted key, YAML value."""
+    key, separator, value = text.partition("=")
+    if not separator or not key:
+        raise SystemExit(f"--set {text}: expected KEY=VALUE, e.g. augmentation.erase_probability=0")
+    return key.split("."), yaml.safe_load(value)
+
+
+def set_key(entry: dict, keys: list[str], value) -> None:
+    """Set `value` at the dotted `keys` inside the entry (the params schema then checks it)."""
+    for key in keys[:-1]:
+        entry = entry.setdefault(key, {})
+    entry[keys[-1]] = value
 
 
 def install_tensorflow_stand_in(keras) -> None:
@@ -348,6 +363,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, help="train this many epochs instead of the entry's")
     parser.add_argument("--seed", type=int, help="train with this seed instead of the entry's")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="change one key of the entry, dotted inside it, the value read as YAML (augmentation.erase_probability=0)",
+    )  # fmt: skip
     parser.add_argument("--budget-seconds", type=float, help="stop after two epochs if the rest would end past this")
     parser.add_argument("--raw-directory", type=Path, default=Path("data/raw"), help="the four dataset files")
     parser.add_argument("--limit", type=int, help="use only the first N images of each split (a quick check)")
@@ -358,19 +377,25 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    changes = [setting_of(text) for text in args.set]
     keras = import_keras()
+    from fashion.core.errors import PipelineError
     from fashion.core.params import check_params, load_params, parse_ensembles, parse_model
     from fashion.training.precision import cpu_has_native_bfloat16, resolve_precision
 
-    raw = load_params(Path("params.yaml"))
     entries = documented_entries()
-    if args.epochs is not None:
-        entries["models"][MODEL_NAME]["epochs"] = args.epochs
-    if args.seed is not None:
-        entries["models"][MODEL_NAME]["seed"] = args.seed
-    for section, named in entries.items():
-        raw.setdefault(section, {}).update(named)
-    check_params(raw)
+    entry = entries["models"][MODEL_NAME]
+    for keys, value in [*changes, (["epochs"], args.epochs), (["seed"], args.seed)]:
+        if value is not None:
+            set_key(entry, keys, value)
+    try:
+        raw = load_params(Path("params.yaml"))
+        for section, named in entries.items():
+            raw.setdefault(section, {}).update(named)
+        check_params(raw)
+    except PipelineError as error:
+        print(f"gpu_tier: {error}", file=sys.stderr)
+        return 1
     params = parse_model(raw, MODEL_NAME)
     ensemble = parse_ensembles(raw)[ENSEMBLE_NAME]
     precision = resolve_precision(params.precision, count_gpus(keras), cpu_has_native_bfloat16())
@@ -390,14 +415,15 @@ def main(argv: list[str] | None = None) -> int:
         "machine": card_description(keras),
         "precision": precision,
         "training_images": len(data["train"][0]),
-        "entry": entries["models"][MODEL_NAME],
+        "entry": entry,
         **record,
         "scores": evaluate_views(keras, network, params, ensemble, data),
         "peak_gpu_bytes": peak_gpu_bytes(keras),
         "environment": {name: os.environ[name] for name in ("KERAS_BACKEND",) if name in os.environ},
     }
     device = re.sub(r"[^a-z0-9]+", "-", result["machine"].get("device", "cpu").lower()).strip("-")
-    output = args.output or RESULTS_DIRECTORY / f"{device}-seed{params.seed}-{record['epochs']}epochs.json"
+    changed = "".join(f"-{keys[-1]}-{value}" for keys, value in changes)
+    output = args.output or RESULTS_DIRECTORY / f"{device}-seed{params.seed}-{record['epochs']}epochs{changed}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {output}")

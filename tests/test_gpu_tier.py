@@ -34,10 +34,11 @@ def test_the_gpu_tier_command_trains_its_entry_on_tiny_data(processed_project, c
 
 def test_the_gpu_tier_script_trains_the_documented_entry_and_scores_the_kept_weights(processed_project, tmp_path):
     output = tmp_path / "run.json"
-    assert gpu_tier_main(["--epochs", "1", "--limit", "64", "--output", str(output)]) == 0
+    arguments = ["--epochs", "1", "--set", "head_dropout=0.2", "--limit", "64", "--output", str(output)]
+    assert gpu_tier_main(arguments) == 0
     result = json.loads(output.read_text())
     assert result["epochs"] == result["epochs_run"] == result["kept_epoch"] == 1
-    assert result["entry"] == {**documented_entries()["models"][MODEL_NAME], "epochs": 1}
+    assert result["entry"] == {**documented_entries()["models"][MODEL_NAME], "epochs": 1, "head_dropout": 0.2}
     assert result["machine"]["backend"] == "tensorflow" and result["training_images"] == 64
     scores = result["scores"]
     assert [scores[name]["views"] for name in ("plain", "flips", ENSEMBLE_NAME)] == [1, 2, 10]
@@ -46,6 +47,14 @@ def test_the_gpu_tier_script_trains_the_documented_entry_and_scores_the_kept_wei
     assert scores["plain"]["validation_accuracy"] == round(result["validation_accuracy"], 4)
     splits = ("validation", "test")
     assert all(0.0 <= score[f"{split}_accuracy"] <= 1.0 for score in scores.values() for split in splits)
+
+
+def test_a_setting_the_schema_rejects_stops_the_script_with_one_line_before_any_work(project, tmp_path, capsys):
+    output = tmp_path / "run.json"
+    assert gpu_tier_main(["--set", "augmentation.erase_probability=2", "--output", str(output)]) == 1
+    error = capsys.readouterr().err.strip()
+    assert "augmentation.erase_probability" in error and len(error.splitlines()) == 1, error
+    assert not output.exists()
 
 
 def test_a_run_that_would_outlast_its_budget_is_cut_to_the_epochs_that_fit():

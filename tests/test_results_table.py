@@ -28,3 +28,12 @@ def test_seed_statistics_count_each_models_own_runs_and_leave_refit_validation_o
     mean, deviation, low, high = seed_statistics(runs_of(spread, "refit"), "refit", "test_accuracy")
     assert (round(mean, 6), round(deviation, 6), low, high) == (0.95, round(0.0002**0.5, 6), 0.94, 0.96)
     assert seed_statistics(runs_of(spread, "refit"), "refit", "validation_accuracy") is None
+
+
+def test_a_gpu_tier_run_lists_the_keys_it_changed_from_the_documented_entry_besides_epochs_and_seed():
+    from scripts.results_table import changes_from
+
+    documented = {"epochs": 80, "seed": 42, "head_dropout": 0.3, "augmentation": {"erase_probability": 0.5}}
+    assert changes_from({**documented, "epochs": 40, "seed": 1}, documented) == "—"
+    run = {**documented, "seed": 1, "augmentation": {"erase_probability": 0.0}, "label_smoothing": 0.1}
+    assert changes_from(run, documented) == "augmentation.erase_probability: 0.0, label_smoothing: 0.1"
