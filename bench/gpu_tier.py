@@ -90,10 +90,16 @@ def setting_of(text: str) -> tuple[list[str], object]:
 
 
 def set_key(entry: dict, keys: list[str], value) -> None:
-    """Set `value` at the dotted `keys` inside the entry (the params schema then checks it)."""
+    """Set `value` at the dotted `keys` inside the entry, or with `null` leave the key out (its default then holds).
+
+    The params schema then checks the entry.
+    """
     for key in keys[:-1]:
         entry = entry.setdefault(key, {})
-    entry[keys[-1]] = value
+    if value is None:
+        entry.pop(keys[-1], None)
+    else:
+        entry[keys[-1]] = value
 
 
 def install_tensorflow_stand_in(keras) -> None:
@@ -365,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, help="train with this seed instead of the entry's")
     parser.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE",
-        help="change one key of the entry, dotted inside it, the value read as YAML (augmentation.erase_probability=0)",
+        help="change one key of the entry, dotted inside it, the value read as YAML; null leaves the key out",
     )  # fmt: skip
     parser.add_argument("--budget-seconds", type=float, help="stop after two epochs if the rest would end past this")
     parser.add_argument("--raw-directory", type=Path, default=Path("data/raw"), help="the four dataset files")
@@ -385,21 +391,23 @@ def main(argv: list[str] | None = None) -> int:
 
     entries = documented_entries()
     entry = entries["models"][MODEL_NAME]
-    for keys, value in [*changes, (["epochs"], args.epochs), (["seed"], args.seed)]:
+    for keys, value in changes:
+        set_key(entry, keys, value)
+    for key, value in (("epochs", args.epochs), ("seed", args.seed)):
         if value is not None:
-            set_key(entry, keys, value)
+            entry[key] = value
     try:
         raw = load_params(Path("params.yaml"))
         for section, named in entries.items():
             raw.setdefault(section, {}).update(named)
         check_params(raw)
+        data = read_data(raw, args.raw_directory, args.limit)
     except PipelineError as error:
         print(f"gpu_tier: {error}", file=sys.stderr)
         return 1
     params = parse_model(raw, MODEL_NAME)
     ensemble = parse_ensembles(raw)[ENSEMBLE_NAME]
     precision = resolve_precision(params.precision, count_gpus(keras), cpu_has_native_bfloat16())
-    data = read_data(raw, args.raw_directory, args.limit)
     print(f"{MODEL_NAME}: {params.epochs} epochs in {precision} on {keras.backend.backend()}", flush=True)
 
     network, record = train(keras, params, precision, data, args.budget_seconds)
@@ -422,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
         "environment": {name: os.environ[name] for name in ("KERAS_BACKEND",) if name in os.environ},
     }
     device = re.sub(r"[^a-z0-9]+", "-", result["machine"].get("device", "cpu").lower()).strip("-")
-    changed = "".join(f"-{keys[-1]}-{value}" for keys, value in changes)
+    changed = "".join(f"-{keys[-1]}-{'null' if value is None else value}" for keys, value in changes)
     output = args.output or RESULTS_DIRECTORY / f"{device}-seed{params.seed}-{record['epochs']}epochs{changed}.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2) + "\n")

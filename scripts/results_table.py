@@ -293,7 +293,8 @@ def changes_from(entry: dict, documented: dict) -> str:
     """The keys (other than epochs and seed, which have columns) where a run's entry differs from the documented one."""
     run, reference = flattened(entry), flattened(documented)
     changed = [key for key in sorted(run.keys() | reference.keys()) if run.get(key) != reference.get(key)]
-    return ", ".join(f"{key}: {run.get(key)}" for key in changed if key not in ("epochs", "seed")) or "—"
+    shown = [f"{key}: {run[key]}" if key in run else f"{key} left out" for key in changed]
+    return ", ".join(item for key, item in zip(changed, shown, strict=True) if key not in ("epochs", "seed")) or "—"
 
 
 def gpu_tier_table() -> str:

@@ -3,9 +3,18 @@ and bench/gpu_tier.py, which trains the same entry where only Keras is at hand, 
 
 import json
 
+import pytest
 import yaml
 
-from bench.gpu_tier import ENSEMBLE_NAME, MODEL_NAME, documented_entries, documented_overrides, epochs_within_budget
+from bench.gpu_tier import (
+    ENSEMBLE_NAME,
+    MODEL_NAME,
+    documented_entries,
+    documented_overrides,
+    epochs_within_budget,
+    set_key,
+    setting_of,
+)
 from bench.gpu_tier import main as gpu_tier_main
 from fashion.core import paths
 from fashion.core.params import check_params, load_params
@@ -49,12 +58,27 @@ def test_the_gpu_tier_script_trains_the_documented_entry_and_scores_the_kept_wei
     assert all(0.0 <= score[f"{split}_accuracy"] <= 1.0 for score in scores.values() for split in splits)
 
 
-def test_a_setting_the_schema_rejects_stops_the_script_with_one_line_before_any_work(project, tmp_path, capsys):
+@pytest.mark.parametrize(
+    ("arguments", "named"),
+    [
+        (["--set", "augmentation.erase_probability=2"], "augmentation.erase_probability"),
+        (["--raw-directory", "no/such/folder"], "train-images-idx3-ubyte.gz is missing"),
+    ],
+    ids=["a value the schema rejects", "no dataset files"],
+)
+def test_bad_input_stops_the_script_with_one_line_before_any_training(project, tmp_path, capsys, arguments, named):
     output = tmp_path / "run.json"
-    assert gpu_tier_main(["--set", "augmentation.erase_probability=2", "--output", str(output)]) == 1
+    assert gpu_tier_main([*arguments, "--output", str(output)]) == 1
     error = capsys.readouterr().err.strip()
-    assert "augmentation.erase_probability" in error and len(error.splitlines()) == 1, error
+    assert named in error and len(error.splitlines()) == 1, error
     assert not output.exists()
+
+
+def test_a_null_setting_leaves_the_key_out_so_its_default_holds():
+    entry = documented_entries()["models"][MODEL_NAME]
+    for text in ("augmentation.erase_probability=0", "augmentation.erase_max_fraction=null"):
+        set_key(entry, *setting_of(text))
+    assert entry["augmentation"] == {"shift_pixels": 2, "horizontal_flip": True, "erase_probability": 0}
 
 
 def test_a_run_that_would_outlast_its_budget_is_cut_to_the_epochs_that_fit():
