@@ -30,7 +30,7 @@ there that gives them Keras and, as `keras.ops`, the few TensorFlow ops they
 call (the schedules' arithmetic). Their type annotations name `tf.Tensor` and
 `tf.data.Dataset`, so the stand-in has those names too.
 
-The test split is read once, after validation has chosen the kept weights.
+The test split is scored once, after validation has chosen the kept weights.
 It writes one JSON file (`--output`). It is not a test and asserts nothing.
 """
 
