@@ -293,13 +293,15 @@ def changes_from(entry: dict, documented: dict) -> str:
     """The keys (other than epochs and seed, which have columns) where a run's entry differs from the documented one."""
     run, reference = flattened(entry), flattened(documented)
     changed = [key for key in sorted(run.keys() | reference.keys()) if run.get(key) != reference.get(key)]
-    shown = [f"{key}: {run[key]}" if key in run else f"{key} left out" for key in changed]
-    return ", ".join(item for key, item in zip(changed, shown, strict=True) if key not in ("epochs", "seed")) or "—"
+    shown = [
+        f"{key}: {run[key]}" if key in run else f"{key} left out" for key in changed if key not in ("epochs", "seed")
+    ]
+    return ", ".join(shown) or "—"
 
 
 def gpu_tier_table() -> str:
     """Every recorded run of bench/gpu_tier.py: its machine, time and accuracies, and the spread over seeds."""
-    from bench.gpu_tier import MODEL_NAME, documented_entries
+    from bench.gpu_tier import ENSEMBLE_NAME, MODEL_NAME, documented_entries
 
     documented = documented_entries()["models"][MODEL_NAME]
     runs = [json.loads(path.read_text()) for path in sorted(GPU_TIER_DIRECTORY.glob("*.json"))]
@@ -322,7 +324,7 @@ def gpu_tier_table() -> str:
             f"| {run['median_epoch_seconds']:.2f} | {run['kept_epoch']}, {run['kept_weights'].replace('_', ' ')} "
             f"| {scores['plain']['validation_accuracy']:.4f} | {scores['plain']['test_accuracy']:.4f} "
             f"| {scores['flips']['test_accuracy']:.4f} "
-            f"| {scores['wide_residual_tta']['test_accuracy']:.4f} ({scores['wide_residual_tta']['views']} views) |"
+            f"| {scores[ENSEMBLE_NAME]['test_accuracy']:.4f} ({scores[ENSEMBLE_NAME]['views']} views) |"
         )
     by_recipe = {}
     for run in runs:
@@ -331,7 +333,7 @@ def gpu_tier_table() -> str:
         if len(same) < 2:
             continue
         parts = []
-        for name, shown in (("plain", "the network alone"), ("wide_residual_tta", "with all its views")):
+        for name, shown in (("plain", "the network alone"), (ENSEMBLE_NAME, "with all its views")):
             mean, deviation = mean_and_deviation([run["scores"][name]["test_accuracy"] for run in same])
             parts.append(f"{shown} {mean:.4f} ± {deviation:.4f}")
         peak = max(run["peak_gpu_bytes"] or 0 for run in same) / 2**30
