@@ -266,7 +266,8 @@ def train(keras, params, precision: str, data: dict, budget_seconds: float | Non
     compiling): if the epochs left would end past it, training stops and the
     record says how many epochs would fit.
     """
-    from fashion.core.dataset import INFERENCE_BATCH_SIZE, NUMBER_OF_CLASSES
+    from fashion.core.dataset import INFERENCE_BATCH_SIZE
+    from fashion.data.input_pipeline import one_hot
     from fashion.models.registry import build_model
     from fashion.training.fit import KeepBestWeights
     from fashion.training.moving_average import LastEpochWeights, keep_better_weights
@@ -277,7 +278,7 @@ def train(keras, params, precision: str, data: dict, budget_seconds: float | Non
 
         def __init__(self, images, labels):
             super().__init__()
-            self.images, self.targets = images, np.eye(NUMBER_OF_CLASSES, dtype="float32")[labels]
+            self.images, self.targets = images, one_hot(labels)
 
         def __len__(self):
             return math.ceil(len(self.images) / INFERENCE_BATCH_SIZE)
@@ -318,7 +319,7 @@ def train(keras, params, precision: str, data: dict, budget_seconds: float | Non
     started = time.perf_counter()
     callbacks = [best, clock, *([last] if last else [])]
     history = trainer.fit(
-        train_images, np.eye(NUMBER_OF_CLASSES, dtype="float32")[train_labels], batch_size=params.batch_size,
+        train_images, one_hot(train_labels), batch_size=params.batch_size,
         epochs=params.epochs, validation_data=Batches(*validation), shuffle=True, verbose=0, callbacks=callbacks,
     ).history  # fmt: skip
     training_seconds = time.perf_counter() - started
