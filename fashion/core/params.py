@@ -130,6 +130,7 @@ class ModelParams:
     seed: int
     weight_decay: float
     momentum: float
+    nesterov: bool  # Nesterov's form of SGD's momentum
     schedule: str
     warmup_epochs: int
     label_smoothing: float
@@ -365,8 +366,10 @@ MODEL_KEYS = (
     Key("epochs", "integer", "passes over the training split", minimum=1),
     Key("batch_size", "integer", "images per training step", minimum=1),
     Key("seed", "integer", "seeds weights, shuffling and augmentation", minimum=0),
-    Key("weight_decay", "number", "decoupled weight decay (adamw only)", 0.0, 0.0),
+    Key("weight_decay", "number", "decoupled weight decay (adamw and sgd)", 0.0, 0.0),
     Key("momentum", "fraction", "momentum (sgd only)", 0.0, 0.0, 0.99),
+    Key("nesterov", "boolean", "Nesterov's momentum: the gradient taken after the momentum step (sgd with"
+        " momentum only)", False),
     Key("schedule", "choice", "learning-rate schedule over the training steps", "constant", choices=SCHEDULES),
     Key("warmup_epochs", "integer", "linear warm-up before the cosine decay (cosine only)", 0, 0),
     Key("label_smoothing", "fraction", "weight moved from the true class to all classes", 0.0, 0.0, 0.99),
@@ -606,9 +609,11 @@ def _check_combinations(values: dict, given: dict, where: str, architecture: str
     """Reject a key whose value the rest of the entry would ignore, with one line naming both."""
     epochs, patience, warmup = values["epochs"], values["early_stopping_patience"], values["warmup_epochs"]
     rules = (
-        (values["weight_decay"] > 0 and values["optimizer"] != "adamw",
-         "weight_decay", "0 unless the optimizer is adamw"),
+        (values["weight_decay"] > 0 and values["optimizer"] not in ("adamw", "sgd"),
+         "weight_decay", "0 unless the optimizer is adamw or sgd"),
         (values["momentum"] > 0 and values["optimizer"] != "sgd", "momentum", "0 unless the optimizer is sgd"),
+        (values["nesterov"] and values["momentum"] == 0, "nesterov",
+         "false unless the optimizer is sgd with momentum above 0 (it looks ahead by the momentum step)"),
         (warmup > 0 and values["schedule"] != "cosine",
          "warmup_epochs", "0 unless the schedule is cosine (one_cycle has its own rise, constant none)"),
         (warmup > 0 and warmup >= epochs, "warmup_epochs", f"fewer than epochs ({epochs})"),
@@ -660,9 +665,9 @@ def _model_params(name: str, architecture: str, values: dict) -> ModelParams:
     }
     recipe = {
         field: values[field]
-        for field in ("optimizer", "epochs", "batch_size", "seed", "weight_decay", "momentum", "schedule",
-                      "warmup_epochs", "label_smoothing", "early_stopping_patience", "restore_best_epoch",
-                      "moving_average_momentum", "refit")
+        for field in ("optimizer", "epochs", "batch_size", "seed", "weight_decay", "momentum", "nesterov",
+                      "schedule", "warmup_epochs", "label_smoothing", "early_stopping_patience",
+                      "restore_best_epoch", "moving_average_momentum", "refit")
     }  # fmt: skip
     return ModelParams(
         name=name,

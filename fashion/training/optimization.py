@@ -29,11 +29,14 @@ def make_optimizer(
     momentum: float = 0.0,
     precision: str = "float32",
     moving_average_momentum: float = 0.0,
+    nesterov: bool = False,
 ) -> keras.optimizers.Optimizer:
     """The named Keras optimizer; `learning_rate` is a number or a schedule.
 
-    `weight_decay` applies to AdamW alone (decoupled decay), `momentum` to SGD
-    alone (the params check rejects them elsewhere). A `moving_average_momentum`
+    `weight_decay` (decoupled decay) applies to AdamW and SGD, `momentum` and
+    `nesterov` to SGD alone (the params check rejects them elsewhere). SGD
+    without decay is built with none (Keras's None), not with a decay of 0,
+    which would add a no-op to every step. A `moving_average_momentum`
     above 0 makes the optimizer keep an exponential moving average of the
     weights, which `fashion.training.moving_average` may keep after training.
     In mixed float16 the optimizer scales the loss, so small gradients do not
@@ -45,7 +48,10 @@ def make_optimizer(
     elif optimizer == "adamw":
         made = keras.optimizers.AdamW(learning_rate=learning_rate, weight_decay=weight_decay, **average)
     elif optimizer == "sgd":
-        made = keras.optimizers.SGD(learning_rate=learning_rate, momentum=momentum, **average)
+        decay = {"weight_decay": weight_decay} if weight_decay > 0 else {}
+        made = keras.optimizers.SGD(
+            learning_rate=learning_rate, momentum=momentum, nesterov=nesterov, **decay, **average
+        )
     elif optimizer == "rmsprop":
         made = keras.optimizers.RMSprop(learning_rate=learning_rate, **average)
     else:
@@ -62,7 +68,9 @@ def entry_optimizer(
     weights (the fast sweep's throwaway model does not need one).
     """
     momentum = params.moving_average_momentum if moving_average else 0.0
-    return make_optimizer(params.optimizer, learning_rate, params.weight_decay, params.momentum, precision, momentum)
+    return make_optimizer(
+        params.optimizer, learning_rate, params.weight_decay, params.momentum, precision, momentum, params.nesterov
+    )
 
 
 def compile_model(
