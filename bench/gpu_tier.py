@@ -53,6 +53,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the pipeline's packages
+from bench.entry_settings import set_key, setting_of  # noqa: E402
+
 GPU_DOCUMENT = ROOT / "docs" / "gpu.md"
 MARKER = "<!-- gpu-tier-command:"
 MODEL_NAME = "wide_residual"
@@ -79,27 +81,6 @@ def documented_entries(document: Path = GPU_DOCUMENT) -> dict[str, dict]:
         section, name = key.removeprefix("+").split(".", 1)
         entries[section][name] = yaml.safe_load(value)
     return entries
-
-
-def setting_of(text: str) -> tuple[list[str], object]:
-    """`augmentation.erase_probability=0` -> (["augmentation", "erase_probability"], 0): dotted key, YAML value."""
-    key, separator, value = text.partition("=")
-    if not separator or not key:
-        raise SystemExit(f"--set {text}: expected KEY=VALUE, e.g. augmentation.erase_probability=0")
-    return key.split("."), yaml.safe_load(value)
-
-
-def set_key(entry: dict, keys: list[str], value) -> None:
-    """Set `value` at the dotted `keys` inside the entry, or with `null` leave the key out (its default then holds).
-
-    The params schema then checks the entry.
-    """
-    for key in keys[:-1]:
-        entry = entry.setdefault(key, {})
-    if value is None:
-        entry.pop(keys[-1], None)
-    else:
-        entry[keys[-1]] = value
 
 
 def install_tensorflow_stand_in(keras) -> None:

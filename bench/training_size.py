@@ -13,10 +13,22 @@ kept epoch), on fewer images; nothing is written to the project.
 With `--epochs` (and every image), the same recipe trains for another number
 of epochs, its schedule stretched to match: validation accuracy against
 training minutes, the curve that says what a larger budget would buy.
+
+With `--set KEY=VALUE` (`bench/entry_settings.py`), a key of the entry
+changes for this run, checked by the params schema: a lever screened on
+validation without editing params.yaml, for example SGD with Nesterov
+momentum in place of AdamW (docs/experiments.md):
+
+    python bench/training_size.py --model cnn --fraction 1 --epochs 5 \
+        --set optimizer=sgd --set momentum=0.9 --set nesterov=true --set weight_decay=0.0005 --set learning_rate=0.1
+
+It reads params.yaml and data/processed from the current directory (the
+project's root, after `dvc repro`), prints one JSON report, and writes
+nothing to the project. A rejected value, or a rate at which training diverges,
+stops it with one line.
 """
 
 import argparse
-import dataclasses
 import json
 import sys
 import tempfile
@@ -28,8 +40,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.entry_settings import set_key, setting_of  # noqa: E402
 from fashion.core import paths  # noqa: E402
-from fashion.core.params import load_params, parse_distribute, parse_model  # noqa: E402
+from fashion.core.errors import PipelineError  # noqa: E402
+from fashion.core.params import check_params, load_params, parse_distribute, parse_model  # noqa: E402
 from fashion.data.arrays import load_split  # noqa: E402
 from fashion.data.split import stratified_split  # noqa: E402
 
@@ -40,17 +54,33 @@ def main(argv=None) -> int:
     parser.add_argument("--fraction", type=float, default=0.9, help="share of the training split kept, by class")
     parser.add_argument("--seed", type=int, default=0, help="seeds which images are left out")
     parser.add_argument("--epochs", type=int, help="train for this many epochs instead of the entry's")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE",
+        help="change one key of the entry for this run, dotted inside it, the value read as YAML; null leaves it out",
+    )  # fmt: skip
     arguments = parser.parse_args(argv)
     if not 0 < arguments.fraction <= 1:
         parser.error("--fraction must be above 0 and at most 1")
-    raw = load_params(ROOT / paths.PARAMS_FILE)
-    params, strategy = parse_model(raw, arguments.model), parse_distribute(raw).strategy
-    if params.refit or params.learning_rate is None:
-        parser.error(f"{arguments.model} must train with validation at a fixed learning rate (no refit, no sweep)")
-    if arguments.epochs is not None:
-        params = dataclasses.replace(params, epochs=arguments.epochs)
-    images, labels = load_split(ROOT / paths.PROCESSED_DIR, "train")
-    validation = load_split(ROOT / paths.PROCESSED_DIR, "validation")
+    changes = [setting_of(text) for text in arguments.set]
+    try:
+        raw = load_params(paths.PARAMS_FILE)
+        entry = raw.get("models", {}).get(arguments.model)
+        if not isinstance(entry, dict):
+            raise PipelineError(f"params.yaml: no entry {arguments.model!r} in models:; name one of its keys.")
+        for keys, value in changes:
+            set_key(entry, keys, value)
+        if arguments.epochs is not None:
+            entry["epochs"] = arguments.epochs
+        check_params(raw)  # the changed entry against the schema and the rules between keys
+        params, strategy = parse_model(raw, arguments.model), parse_distribute(raw).strategy
+        if params.refit or params.learning_rate is None:
+            raise PipelineError(f"{arguments.model} must train with validation at a fixed learning rate "
+                                "(no refit, no sweep); set a number or pick another entry.")  # fmt: skip
+        images, labels = load_split(paths.PROCESSED_DIR, "train")
+        validation = load_split(paths.PROCESSED_DIR, "validation")
+    except PipelineError as error:
+        print(f"training_size: {error}", file=sys.stderr)
+        return 1
     kept = np.arange(len(labels))
     if arguments.fraction < 1:  # stratified_split's "validation" part is the share left out here
         kept, _ = stratified_split(labels, 1 - arguments.fraction, arguments.seed)
@@ -59,9 +89,14 @@ def main(argv=None) -> int:
 
     started = time.perf_counter()
     live = Path(tempfile.mkdtemp()) / "live"
-    result = train_model(params, params.learning_rate, strategy, (images[kept], labels[kept]), validation, live)
+    try:
+        result = train_model(params, params.learning_rate, strategy, (images[kept], labels[kept]), validation, live)
+    except PipelineError as error:  # a diverging rate, say: as the train stage reports it
+        print(f"training_size: {error}", file=sys.stderr)
+        return 1
     report = {
         "model": arguments.model,
+        "changes": arguments.set,
         "fraction": arguments.fraction,
         "training_images": len(kept),
         "epochs": params.epochs,

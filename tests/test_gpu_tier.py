@@ -6,15 +6,8 @@ import json
 import pytest
 import yaml
 
-from bench.gpu_tier import (
-    ENSEMBLE_NAME,
-    MODEL_NAME,
-    documented_entries,
-    documented_overrides,
-    epochs_within_budget,
-    set_key,
-    setting_of,
-)
+from bench.entry_settings import set_key, setting_of
+from bench.gpu_tier import ENSEMBLE_NAME, MODEL_NAME, documented_entries, documented_overrides, epochs_within_budget
 from bench.gpu_tier import main as gpu_tier_main
 from fashion.core import paths
 from fashion.core.params import check_params, load_params
