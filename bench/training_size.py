@@ -74,8 +74,10 @@ def main(argv=None) -> int:
         check_params(raw)  # the changed entry against the schema and the rules between keys
         params, strategy = parse_model(raw, arguments.model), parse_distribute(raw).strategy
         if params.refit or params.learning_rate is None:
-            raise PipelineError(f"{arguments.model} must train with validation at a fixed learning rate "
-                                "(no refit, no sweep); set a number or pick another entry.")  # fmt: skip
+            raise PipelineError(
+                f"{arguments.model} must train with validation at a fixed learning rate (no refit, no sweep); "
+                "pick another entry, or --set refit=false or learning_rate=<number>."
+            )
         images, labels = load_split(paths.PROCESSED_DIR, "train")
         validation = load_split(paths.PROCESSED_DIR, "validation")
     except PipelineError as error:
