@@ -75,8 +75,14 @@ def run(command: list[str], cwd, check: bool = True) -> str:
     return result.stdout + result.stderr
 
 
-def make_repository(parent) -> Path:
-    """A git repository in `parent` holding the pipeline, tiny params, a synthetic mirror and one commit."""
+def make_repository(parent, only_model: str | None = None) -> Path:
+    """A git repository in `parent` holding the pipeline, tiny params, a synthetic mirror and one commit.
+
+    With `only_model`, params.yaml keeps that `models:` entry alone, no lr_find
+    model or ensemble, and one baseline (evaluate depends on the folders the
+    baseline stages write): a small real pipeline, for the tests of DVC's own
+    workflow that need a run but not every model.
+    """
     directory = parent / "mirror"
     sha256 = write_dataset(directory)
     root = parent / "repository"
@@ -86,7 +92,15 @@ def make_repository(parent) -> Path:
     run(["git", "config", "user.name", "Test"], root)
     run(["dvc", "init", "-q"], root)
     copy_pipeline(root)
-    write_params(root, tiny_params([directory.as_uri() + "/"], sha256))
+    params = tiny_params([directory.as_uri() + "/"], sha256)
+    if only_model is not None:
+        params.update(
+            models={only_model: params["models"][only_model]},
+            lr_find_models={},
+            ensembles={},
+            baselines={"k_neighbors": params["baselines"]["k_neighbors"]},
+        )
+    write_params(root, params)
     run(["git", "add", "-A"], root)
     run(["git", "commit", "-qm", "pipeline"], root)
     return root

@@ -8,16 +8,30 @@ import time
 
 import pytest
 import yaml
-from conftest import environment, read_json, run
+from conftest import environment, make_repository, read_json, run
 from synthetic import REPOSITORY_ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reproduced_repository")]
+pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def committed_run(reproduced_repository, tmp_path_factory):
-    """A copy of the session's reproduced and committed tiny pipeline."""
-    copy = tmp_path_factory.mktemp("experiments") / "repository"
+@pytest.fixture
+def committed_run(tmp_path):
+    """A tiny pipeline of `model_1` alone, run and committed: what the queued experiments start from.
+
+    The queue and the comparison need one model's real run, not every model's;
+    its own small repository lets this test run beside the shared one.
+    """
+    root = make_repository(tmp_path, only_model="model_1")
+    run(["dvc", "repro"], root)
+    run(["git", "add", "-A"], root)
+    run(["git", "commit", "-qm", "first run"], root)
+    return root
+
+
+@pytest.fixture
+def committed_copy(reproduced_repository, tmp_path):
+    """A copy of the session's reproduced and committed tiny pipeline, every model's outputs in it."""
+    copy = tmp_path / "repository"
     shutil.copytree(reproduced_repository, copy, symlinks=True)
     return copy
 
@@ -44,8 +58,9 @@ def test_a_queued_grid_runs_every_combination_and_is_compared_by_validation(comm
         status = run(["dvc", "queue", "status"], committed_run)
         if "Queued" not in status and "Running" not in status:
             break
-        time.sleep(2)
+        time.sleep(5)  # each `dvc queue status` costs a second of CPU that the experiments would otherwise have
     assert status.count("Success") == 2, status
+    assert yaml.safe_load((committed_run / "params.yaml").read_text())["models"]["model_1"] == committed  # untouched
 
     exp_show = run(["dvc", "exp", "show", "--json"], committed_run)
     table = json.loads(exp_show)
@@ -100,22 +115,21 @@ def test_a_queued_grid_runs_every_combination_and_is_compared_by_validation(comm
     # Collecting again, and a score that disagrees with the file's: tests/test_seed_spread.py.
 
 
-def test_push_clone_and_pull_restore_everything_without_rerunning(committed_run, tmp_path):
+@pytest.mark.xdist_group("reproduced_repository")  # one worker builds the shared repository
+def test_push_clone_and_pull_restore_everything_without_rerunning(committed_copy, tmp_path):
     remote = tmp_path / "remote"
-    run(["dvc", "remote", "add", "-d", "shared", str(remote)], committed_run)
-    run(["git", "commit", "-qam", "shared remote"], committed_run)
-    run(["dvc", "push"], committed_run)
+    run(["dvc", "remote", "add", "-d", "shared", str(remote)], committed_copy)
+    run(["git", "commit", "-qam", "shared remote"], committed_copy)
+    run(["dvc", "push"], committed_copy)
 
     clone = tmp_path / "clone"
-    run(["git", "clone", "-q", str(committed_run), str(clone)], tmp_path)
+    run(["git", "clone", "-q", str(committed_copy), str(clone)], tmp_path)
     run(["dvc", "pull"], clone)
 
     assert "up to date" in run(["dvc", "status"], clone)
     assert "Data and pipelines are up to date" in run(["dvc", "repro"], clone)
     assert (clone / "models" / "model_4.keras").stat().st_size > 0
     assert sorted(path.name for path in (clone / "data" / "raw").iterdir()) == sorted(
-        path.name for path in (committed_run / "data" / "raw").iterdir()
+        path.name for path in (committed_copy / "data" / "raw").iterdir()
     )
     shutil.rmtree(clone)
-    params = yaml.safe_load((committed_run / "params.yaml").read_text())
-    assert params["models"]["model_1"]["learning_rate"] == 0.02  # Experiments left the workspace alone.
