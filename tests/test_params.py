@@ -4,9 +4,9 @@ import copy
 
 import pytest
 import yaml
-from synthetic import write_params
+from synthetic import REPOSITORY_ROOT, write_params
 
-from fashion.core.params import parse_ensembles
+from fashion.core.params import load_params, parse_ensembles
 from stages import download, evaluate, lr_find, normalize, train
 
 OUTPUT_DIRECTORIES = ("data", "models", "metrics", "plots")
@@ -140,10 +140,24 @@ def test_unknown_model_name_lists_the_known_ones(project, capsys):
     assert "no model named 'model_9'" in capsys.readouterr().err
 
 
+def test_params_read_as_the_pure_python_safe_loader_reads_them():
+    """The stages read params.yaml with libyaml's parser where PyYAML has it; the result must not differ."""
+    assert load_params(REPOSITORY_ROOT / "params.yaml") == yaml.load(
+        (REPOSITORY_ROOT / "params.yaml").read_text(), Loader=yaml.SafeLoader
+    )
+
+
 def test_missing_params_file_and_invalid_yaml(project, capsys):
     (project / "params.yaml").write_text("models: [unclosed\n")
     assert normalize.main([]) == 1
-    assert "params.yaml is not valid YAML" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert error.startswith("normalize: error: params.yaml is not valid YAML: ") and "\n" not in error.strip()
+    assert "at line 2, column 1 (while parsing a flow sequence at line 1, column 9)" in error
+    (project / "params.yaml").write_text("models:\n  model_1: 1\n   model_2: 2\n")
+    assert normalize.main([]) == 1
+    error = capsys.readouterr().err
+    assert "is not valid YAML: mapping values are not allowed" in error and " at line 3, column " in error, error
+    assert "\n" not in error.strip()
     (project / "params.yaml").unlink()
     assert normalize.main([]) == 1
     assert "Cannot read params.yaml" in capsys.readouterr().err
