@@ -8,7 +8,6 @@ otherwise write different files, and DVC would record a new hash for every
 model on every reproduction.
 """
 
-import gc
 import json
 import zipfile
 from pathlib import Path
@@ -100,5 +99,4 @@ def release_models() -> None:
     models and ensembles would otherwise pile up (evaluate), and a teacher would
     stay in memory while its student trains (distill).
     """
-    keras.backend.clear_session()
-    gc.collect()
+    keras.backend.clear_session()  # free_memory=True by default: it runs Python's garbage collector itself
