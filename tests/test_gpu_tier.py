@@ -39,7 +39,7 @@ def test_the_gpu_tier_script_trains_the_documented_entry_as_changed_and_scores_t
 ):
     output = tmp_path / "run.json"
     # The full-width network trains through the real stage above; here two narrow stages keep its
-    # ten-view scoring, about 5 s instead of 25 on a CPU.
+    # ten-view scoring, about 6 s instead of 28 on a 2-core CPU.
     narrow = [[8], [16]]
     arguments = ["--epochs", "1", "--set", "head_dropout=0.2", "--set", f"blocks={narrow}", "--limit", "64",
                  "--output", str(output)]  # fmt: skip
