@@ -48,6 +48,48 @@ from fashion.data.arrays import load_split  # noqa: E402
 from fashion.data.split import stratified_split  # noqa: E402
 
 
+def screen(arguments, changes: list[tuple[list[str], object]]) -> dict:
+    """Train the entry, changed as asked, on its share of the images; the report. PipelineError if it cannot."""
+    raw = load_params(paths.PARAMS_FILE)
+    entry = raw.get("models", {}).get(arguments.model)
+    if not isinstance(entry, dict):
+        raise PipelineError(f"params.yaml: no entry {arguments.model!r} in models:; name one of its keys.")
+    for keys, value in changes:
+        set_key(entry, keys, value)
+    if arguments.epochs is not None:
+        entry["epochs"] = arguments.epochs
+    check_params(raw)  # the changed entry against the schema and the rules between keys
+    params, strategy = parse_model(raw, arguments.model), parse_distribute(raw).strategy
+    if params.refit or params.learning_rate is None:
+        raise PipelineError(
+            f"{arguments.model} must train with validation at a fixed learning rate (no refit, no sweep); "
+            "pick another entry, or --set refit=false or learning_rate=<number>."
+        )
+    images, labels = load_split(paths.PROCESSED_DIR, "train")
+    validation = load_split(paths.PROCESSED_DIR, "validation")
+    kept = np.arange(len(labels))
+    if arguments.fraction < 1:  # stratified_split's "validation" part is the share left out here
+        kept, _ = stratified_split(labels, 1 - arguments.fraction, arguments.seed)
+
+    from fashion.training.run import train_model
+
+    started = time.perf_counter()
+    live = Path(tempfile.mkdtemp()) / "live"
+    result = train_model(params, params.learning_rate, strategy, (images[kept], labels[kept]), validation, live)
+    return {
+        "model": arguments.model,
+        "changes": arguments.set,
+        "fraction": arguments.fraction,
+        "training_images": len(kept),
+        "epochs": params.epochs,
+        "training_seconds": round(result.training_seconds, 1),
+        "kept_epoch": result.kept_epoch,
+        "validation_accuracy": result.kept_validation_score("validation_accuracy"),
+        "validation_accuracy_per_epoch": [round(value, 4) for value in result.history["val_accuracy"]],
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="a key of models: in params.yaml (not a refit one)")
@@ -63,51 +105,10 @@ def main(argv=None) -> int:
         parser.error("--fraction must be above 0 and at most 1")
     changes = [setting_of(text) for text in arguments.set]
     try:
-        raw = load_params(paths.PARAMS_FILE)
-        entry = raw.get("models", {}).get(arguments.model)
-        if not isinstance(entry, dict):
-            raise PipelineError(f"params.yaml: no entry {arguments.model!r} in models:; name one of its keys.")
-        for keys, value in changes:
-            set_key(entry, keys, value)
-        if arguments.epochs is not None:
-            entry["epochs"] = arguments.epochs
-        check_params(raw)  # the changed entry against the schema and the rules between keys
-        params, strategy = parse_model(raw, arguments.model), parse_distribute(raw).strategy
-        if params.refit or params.learning_rate is None:
-            raise PipelineError(
-                f"{arguments.model} must train with validation at a fixed learning rate (no refit, no sweep); "
-                "pick another entry, or --set refit=false or learning_rate=<number>."
-            )
-        images, labels = load_split(paths.PROCESSED_DIR, "train")
-        validation = load_split(paths.PROCESSED_DIR, "validation")
-    except PipelineError as error:
+        report = screen(arguments, changes)
+    except PipelineError as error:  # a rejected value, missing data, or a diverging rate, as the stages say it
         print(f"training_size: {error}", file=sys.stderr)
         return 1
-    kept = np.arange(len(labels))
-    if arguments.fraction < 1:  # stratified_split's "validation" part is the share left out here
-        kept, _ = stratified_split(labels, 1 - arguments.fraction, arguments.seed)
-
-    from fashion.training.run import train_model
-
-    started = time.perf_counter()
-    live = Path(tempfile.mkdtemp()) / "live"
-    try:
-        result = train_model(params, params.learning_rate, strategy, (images[kept], labels[kept]), validation, live)
-    except PipelineError as error:  # a diverging rate, say: as the train stage reports it
-        print(f"training_size: {error}", file=sys.stderr)
-        return 1
-    report = {
-        "model": arguments.model,
-        "changes": arguments.set,
-        "fraction": arguments.fraction,
-        "training_images": len(kept),
-        "epochs": params.epochs,
-        "training_seconds": round(result.training_seconds, 1),
-        "kept_epoch": result.kept_epoch,
-        "validation_accuracy": result.kept_validation_score("validation_accuracy"),
-        "validation_accuracy_per_epoch": [round(value, 4) for value in result.history["val_accuracy"]],
-        "seconds": round(time.perf_counter() - started, 1),
-    }
     print(json.dumps(report, indent=1))
     return 0
 
