@@ -19,7 +19,7 @@ cases = {
         "import pydantic\nclass M(pydantic.BaseModel):\n    epochs: int = 1\nM(epochs=2)"
     ),
     "our check: import fashion.core.params, load and check params.yaml": (
-        "from fashion.core import params\nparams.load_params(params.Path('params.yaml'))"
+        "from pathlib import Path\nfrom fashion.core import params\nparams.load_params(Path('params.yaml'))"
     ),
 }
 for name, code in cases.items():

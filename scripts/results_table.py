@@ -364,7 +364,7 @@ def default_value(key) -> str:
 
 
 def keys_table() -> str:
-    """Every key of a `models:` entry, from its one declaration in fashion/core/params.py."""
+    """Every key of a `models:` entry, from its one declaration in fashion/core/params/schema.py."""
     from fashion.core.params import MODEL_KEYS
 
     lines = ["| key | architectures | default | allowed | meaning |", "|---|---|---|---|---|"]
@@ -375,7 +375,7 @@ def keys_table() -> str:
 
 
 def section_keys_table() -> str:
-    """Every key of the other sections of params.yaml, from their declarations in fashion/core/params.py."""
+    """Every key of the other sections of params.yaml, from their declarations in fashion/core/params/schema.py."""
     from fashion.core.params import SECTION_KEYS
 
     lines = ["| key | default | allowed | meaning |", "|---|---|---|---|"]

@@ -22,8 +22,17 @@ def stage_definition(name: str) -> dict:
     return STAGES[name]["do"] if "foreach" in STAGES[name] else STAGES[name]
 
 
+def module_file(name: str) -> Path | None:
+    """The file of a dotted `fashion` module name: a module's .py, or a package's __init__.py; None for neither."""
+    base = REPOSITORY_ROOT / name.replace(".", "/")
+    for path in (base.with_name(base.name + ".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
 def local_imports(module_path: Path) -> set[str]:
-    """The `fashion` modules a file imports, followed transitively."""
+    """The `fashion` modules a file imports, followed transitively (a package's __init__.py counts as a module)."""
     found: set[str] = set()
     pending = [module_path]
     while pending:
@@ -35,12 +44,17 @@ def local_imports(module_path: Path) -> set[str]:
             elif isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
             for name in names:
-                path = REPOSITORY_ROOT / (name.replace(".", "/") + ".py")
-                relative = path.relative_to(REPOSITORY_ROOT).as_posix()
-                if name.startswith("fashion") and path.exists() and relative not in found:
+                path = module_file(name) if name.startswith("fashion") else None
+                if path is not None and (relative := path.relative_to(REPOSITORY_ROOT).as_posix()) not in found:
                     found.add(relative)
                     pending.append(path)
     return found
+
+
+def test_imports_are_followed_into_subpackages():
+    """`fashion.core.params` is a package: its modules, and what they import, must be followed too."""
+    imported = local_imports(REPOSITORY_ROOT / "stages" / "download.py")
+    assert {"fashion/core/params/__init__.py", "fashion/core/params/checks.py", "fashion/core/dataset.py"} <= imported
 
 
 def package_of(module: str) -> str:
@@ -64,7 +78,7 @@ PACKAGE_ORDER = ("core", "data", "baselines", "models", "training", "evaluation"
 @pytest.mark.parametrize("package", PACKAGE_ORDER)
 def test_no_package_imports_a_later_one(package):
     allowed = {f"fashion/{name}" for name in PACKAGE_ORDER[: PACKAGE_ORDER.index(package) + 1]}
-    for module in sorted((REPOSITORY_ROOT / "fashion" / package).glob("*.py")):
+    for module in sorted((REPOSITORY_ROOT / "fashion" / package).rglob("*.py")):
         imported = {package_of(found) for found in local_imports(module)} - {"fashion/__init__.py"}
         assert imported <= allowed, f"{module.relative_to(REPOSITORY_ROOT)} imports {sorted(imported - allowed)}"
 

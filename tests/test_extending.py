@@ -8,7 +8,7 @@ import yaml
 from synthetic import REPOSITORY_ROOT, write_params
 
 from fashion.core import params, paths
-from fashion.core.params import Key
+from fashion.core.params import Key, schema
 from stages import train
 
 GUIDE = (REPOSITORY_ROOT / "docs" / "extending.md").read_text()
@@ -22,7 +22,7 @@ def test_a_new_architecture_is_one_builder_and_its_schema_keys(processed_project
 
     # 1. Its keys in the params schema: declaring a key for "wide" declares the architecture.
     width = Key("width", "integer", "units of the one hidden layer", 64, 1, architectures=("wide",))
-    monkeypatch.setattr(params, "MODEL_KEYS", (*params.MODEL_KEYS, width))
+    monkeypatch.setattr(schema, "MODEL_KEYS", (*schema.MODEL_KEYS, width))
 
     # 2. One builder, registered under the architecture's name.
     def build_wide(network: dict, precision: str, name: str) -> keras.Model:
