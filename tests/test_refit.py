@@ -23,7 +23,7 @@ from fashion.core.errors import PipelineError
 from fashion.core.params import check_params, parse_model
 from fashion.data.arrays import load_split
 from fashion.training.history import learning_curve_rows, read_history
-from scripts.results_table import validation_score
+from scripts.tables.results import validation_score
 from stages import train
 
 

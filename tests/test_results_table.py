@@ -14,7 +14,7 @@ def test_the_readme_table_is_generated_from_the_committed_metrics():
 
 
 def test_seed_statistics_count_each_models_own_runs_and_leave_refit_validation_out():
-    from scripts.results_table import runs_of, seed_statistics
+    from scripts.tables.seeds import runs_of, seed_statistics
 
     spread = {
         "runs": [
@@ -31,7 +31,7 @@ def test_seed_statistics_count_each_models_own_runs_and_leave_refit_validation_o
 
 
 def test_a_gpu_tier_run_lists_the_keys_it_changed_from_the_documented_entry_besides_epochs_and_seed():
-    from scripts.results_table import changes_from
+    from scripts.tables.gpu_tier import changes_from
 
     documented = {"epochs": 80, "seed": 42, "head_dropout": 0.3, "augmentation": {"erase_probability": 0.5}}
     assert changes_from({**documented, "epochs": 40, "seed": 1}, documented) == "—"
