@@ -49,8 +49,21 @@ def read_exp_show(path: Path | None) -> list:
     return json.loads(shown.stdout)
 
 
+def finished(experiment: dict) -> bool:
+    """Whether DVC has finished and committed one experiment of `dvc exp show --json`.
+
+    A queued, running or failed experiment carries an executor with its state. A
+    running one in the workspace already shows its new params beside the metrics
+    of the run it started from, so reading it would pair a seed with another
+    seed's scores.
+    """
+    executor = experiment.get("executor")
+    return executor is None or executor.get("state") == "success"
+
+
 def named_revisions(commit: dict) -> list[tuple[str, dict]]:
-    """(name, data) of one commit of `dvc exp show --json` (unless it is the workspace), then of its experiments.
+    """(name, data) of one commit of `dvc exp show --json` (unless it is the workspace), then of its finished
+    experiments.
 
     The workspace says the same as its commit unless uncommitted changes were made.
     """
@@ -58,9 +71,21 @@ def named_revisions(commit: dict) -> list[tuple[str, dict]]:
     if commit["rev"] != "workspace":
         revisions.append((commit.get("name") or commit["rev"][:7], commit.get("data") or {}))
     for experiment in commit.get("experiments") or []:
-        revision = experiment["revs"][0]
-        revisions.append((revision.get("name") or revision["rev"][:7], revision.get("data") or {}))
+        if finished(experiment):
+            revision = experiment["revs"][0]
+            revisions.append((revision.get("name") or revision["rev"][:7], revision.get("data") or {}))
     return revisions
+
+
+def unfinished_lines(exp_show: list) -> list[str]:
+    """A line for each experiment left out because it is queued, running or failed."""
+    lines = []
+    for commit in exp_show:
+        for experiment in commit.get("experiments") or []:
+            if not finished(experiment):
+                name = experiment.get("name") or experiment["revs"][0]["rev"][:7]
+                lines.append(f"skipped {name}: DVC shows it as {experiment['executor']['state']}")
+    return lines
 
 
 def summary_of(data: dict, model: str) -> dict | None:
@@ -133,7 +158,10 @@ def main(argv=None) -> int:
     parser.add_argument("--output", type=Path, default=Path("experiments.png"), help="where to draw the picture")
     parser.add_argument("--input", type=Path, help="a saved `dvc exp show --json` (default: run it now)")
     arguments = parser.parse_args(argv)
-    table = experiment_rows(read_exp_show(arguments.input), arguments.model)
+    exp_show = read_exp_show(arguments.input)
+    for line in unfinished_lines(exp_show):
+        print(line)
+    table = experiment_rows(exp_show, arguments.model)
     metrics = [column for column in table.columns if column in ("test_accuracy", "test_macro_f1", RANKING_METRIC)]
     params = varying_params(table, metrics)
     ranked = table[[*params, RANKING_METRIC, "test_accuracy"]].sort_values(RANKING_METRIC, ascending=False)

@@ -9,7 +9,7 @@
 The file says what it follows: `models` (whose validation and test accuracy
 are collected, from metrics/summary) and `networks` (the trained networks each
 of them is made of). A run is a commit of `dvc exp show --json` or one of its
-experiments whose params differ from that commit's in those networks' seeds
+finished experiments whose params differ from that commit's in those networks' seeds
 alone: a seed spread measures what the seed moves, so any other experiment is
 skipped, with a line naming a param it changes. A model's score joins a run
 only under a combination of its networks' seeds that the file does not hold
@@ -26,7 +26,7 @@ import os
 import sys
 from pathlib import Path
 
-from compare_experiments import named_revisions, params_of, read_exp_show, summary_of
+from compare_experiments import named_revisions, params_of, read_exp_show, summary_of, unfinished_lines
 
 SEED_SPREAD_FILE = Path(__file__).resolve().parent.parent / "docs" / "seed_spread.json"
 SCORES = ("validation_accuracy", "test_accuracy")
@@ -51,7 +51,7 @@ def seed_keys(networks: set[str], params: dict) -> dict[str, str]:
 
 def seed_runs(exp_show: list, networks: set[str]) -> tuple[list[tuple[str, dict]], list[str]]:
     """The revisions that vary only the followed networks' seeds, as (name, data); and a line per skipped one."""
-    runs, skipped = [], []
+    runs, skipped = [], unfinished_lines(exp_show)
     for commit in exp_show:
         revisions = named_revisions(commit)
         if not revisions or commit["rev"] == "workspace":
@@ -65,7 +65,7 @@ def seed_runs(exp_show: list, networks: set[str]) -> tuple[list[tuple[str, dict]
         runs.append((base_name, base))
         for name, data in revisions[1:]:
             if "params" not in data:
-                skipped.append(f"skipped {name}: DVC shows no params for it (queued, running or failed)")
+                skipped.append(f"skipped {name}: DVC shows no params for it")
                 continue
             params = params_of(data)
             keys = (base_params.keys() | params.keys()) - allowed
@@ -89,7 +89,7 @@ def add_runs(spread: dict, revisions: list[tuple[str, dict]]) -> tuple[list[dict
         for model in spread["models"]:
             summary = summary_of(data, model)
             if summary is None:
-                continue  # not scored in this revision (an experiment still queued, or a failed one)
+                continue  # this revision does not score the model (params.yaml has no such entry there)
             scores = {score: summary.get(score) for score in SCORES}  # DVC leaves a null (refit) out
             combination = [seeds[network] for network in spread["networks"][model]]
             held = [

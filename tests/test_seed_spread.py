@@ -32,14 +32,23 @@ def revision(name: str, first_seed: int, second_seed: int, scores: dict, learnin
     return name, {"params": {"params.yaml": {"data": params}}, "metrics": metrics}
 
 
-def exp_show(commit: tuple, *experiments: tuple) -> list:
+def exp_show(commit: tuple, *experiments: tuple, states: dict | None = None) -> list:
+    """`dvc exp show --json` of one commit and its experiments; `states` {name: DVC's state} for unfinished ones."""
+    states = states or {}
     return [
         {"rev": "workspace", "data": commit[1]},
         {
             "rev": "0123456789abcdef",
             "name": commit[0],
             "data": commit[1],
-            "experiments": [{"revs": [{"rev": name, "name": name, "data": data}]} for name, data in experiments],
+            "experiments": [
+                {
+                    "name": name,
+                    "revs": [{"rev": name, "name": name, "data": data}],
+                    "executor": {"state": states[name], "name": "workspace"} if name in states else None,
+                }
+                for name, data in experiments
+            ],
         },
     ]
 
@@ -94,7 +103,20 @@ def test_a_revision_without_params_is_skipped_with_a_line(seed_spread):
     queued = ("exp-queued", {})
     revisions, skipped = seed_spread.seed_runs(exp_show(committed, queued), {"first", "second"})
     assert [name for name, _ in revisions] == ["main"]
-    assert skipped == ["skipped exp-queued: DVC shows no params for it (queued, running or failed)"]
+    assert skipped == ["skipped exp-queued: DVC shows no params for it"]
+
+
+def test_an_unfinished_experiment_is_skipped_even_where_dvc_shows_its_params(seed_spread):
+    """A running experiment shows its new seed beside the scores of the run it started from: not a run."""
+    committed = revision("main", 42, 42, {"first": scores(0.90)})
+    running = revision("exp-running", 2, 42, {"first": scores(0.90)})  # seed 2, with seed 42's scores
+    failed = revision("exp-failed", 3, 42, {})
+    shown = exp_show(committed, running, failed, states={"exp-running": "running", "exp-failed": "failed"})
+    revisions, skipped = seed_spread.seed_runs(shown, {"first", "second"})
+    assert [name for name, _ in revisions] == ["main"]
+    assert skipped == ["skipped exp-running: DVC shows it as running", "skipped exp-failed: DVC shows it as failed"]
+    succeeded = exp_show(committed, running, states={"exp-running": "success"})  # a queued one, finished
+    assert [name for name, _ in seed_spread.seed_runs(succeeded, {"first", "second"})[0]] == ["main", "exp-running"]
 
 
 def test_the_command_adds_new_runs_once_and_a_conflict_writes_nothing(seed_spread, tmp_path, capsys):
