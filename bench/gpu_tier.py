@@ -25,10 +25,9 @@ Its own:
     instead of TensorFlow's stateless ops. A run is therefore not batch for
     batch the pipeline's.
 Without TensorFlow, the pipeline's modules still import
-`fashion.core.tensorflow_setup`; `install_tensorflow_stand_in` puts a module
-there that gives them Keras and, as `keras.ops`, the few TensorFlow ops they
-call (the schedules' arithmetic). Their type annotations name `tf.Tensor` and
-`tf.data.Dataset`, so the stand-in has those names too.
+`fashion.core.tensorflow_setup`: bench/keras_backend.py puts a stand-in there
+(`install_tensorflow_stand_in`), and bench/keras_augmentation.py holds the
+augmentation layer.
 
 The test split is scored once, after validation has chosen the kept weights.
 It writes one JSON file (`--output`). It is not a test and asserts nothing.
@@ -38,14 +37,11 @@ import argparse
 import json
 import math
 import os
-import platform
 import re
 import shlex
 import statistics
-import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +50,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the pipeline's packages
 from bench.entry_settings import set_key, setting_of  # noqa: E402
+from bench.keras_augmentation import make_augmentation_layer  # noqa: E402
+from bench.keras_backend import card_description, count_gpus, import_keras, peak_gpu_bytes  # noqa: E402
 
 GPU_DOCUMENT = ROOT / "docs" / "gpu.md"
 MARKER = "<!-- gpu-tier-command:"
@@ -81,137 +79,6 @@ def documented_entries(document: Path = GPU_DOCUMENT) -> dict[str, dict]:
         section, name = key.removeprefix("+").split(".", 1)
         entries[section][name] = yaml.safe_load(value)
     return entries
-
-
-def install_tensorflow_stand_in(keras) -> None:
-    """Let the pipeline's modules import `fashion.core.tensorflow_setup` where TensorFlow is not installed."""
-    ops = keras.ops
-    tf = types.SimpleNamespace(
-        float32="float32",
-        cast=ops.cast,
-        cos=ops.cos,
-        clip_by_value=ops.clip,
-        where=ops.where,
-        Tensor=object,  # annotations only
-        data=types.SimpleNamespace(Dataset=object),  # annotations only
-    )
-    stand_in = types.ModuleType("fashion.core.tensorflow_setup", "Keras without TensorFlow (bench/gpu_tier.py).")
-    stand_in.keras, stand_in.tf = keras, tf
-    stand_in.make_deterministic = lambda seed: keras.utils.set_random_seed(seed)
-    sys.modules["fashion.core.tensorflow_setup"] = stand_in
-
-
-def import_keras():
-    """Keras, with `fashion.core.tensorflow_setup` importable on any backend."""
-    import keras
-
-    if keras.backend.backend() != "tensorflow":
-        install_tensorflow_stand_in(keras)
-    return keras
-
-
-def count_gpus(keras) -> int:
-    """GPUs the backend sees (what `precision: auto` reads)."""
-    if keras.backend.backend() == "jax":
-        import jax
-
-        return sum(device.platform == "gpu" for device in jax.devices())
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        return len(tf.config.list_physical_devices("GPU"))
-    return 0
-
-
-def card_description(keras) -> dict:
-    """The accelerator in words: nvidia-smi's name and driver where it answers, and the backend's device."""
-    described = {"backend": keras.backend.backend(), "keras": keras.__version__, "python": platform.python_version()}
-    if keras.backend.backend() == "jax":
-        import jax
-
-        described.update(jax=jax.__version__, device=jax.devices()[0].device_kind)
-    elif keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        gpus = tf.config.list_physical_devices("GPU")
-        described.update(tensorflow=tf.__version__, device="gpu" if gpus else "cpu")
-    try:
-        smi = subprocess.run(
-            ["nvidia-smi", "--query-gpu=name,driver_version,memory.total", "--format=csv,noheader"],
-            capture_output=True, text=True, check=True, timeout=30,
-        )  # fmt: skip
-        described["nvidia_smi"] = smi.stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        described["nvidia_smi"] = None
-    return described
-
-
-def peak_gpu_bytes(keras) -> int | None:
-    """The most GPU memory the run held, where the backend reports it."""
-    if keras.backend.backend() != "jax":
-        return None
-    import jax
-
-    stats = jax.devices()[0].memory_stats() or {}
-    return stats.get("peak_bytes_in_use")
-
-
-def make_augmentation_layer(keras, augmentation, seed: int):
-    """`fashion.data.augment`'s transforms as a Keras layer that acts in training alone."""
-    ops = keras.ops
-
-    class TrainingAugmentation(keras.layers.Layer):
-        """Shift (zero fill), mirror and erase each training image by its own draws; inference passes through."""
-
-        def __init__(self, **kwargs):
-            super().__init__(**kwargs)
-            self.generator = keras.random.SeedGenerator(seed)
-
-        def call(self, images, training=False):
-            if not training:
-                return images
-            if augmentation.shift_pixels > 0:
-                images = self.shift(images, augmentation.shift_pixels)
-            if augmentation.horizontal_flip:
-                flip = keras.random.uniform((ops.shape(images)[0],), seed=self.generator) < 0.5
-                images = ops.where(flip[:, None, None], ops.flip(images, axis=2), images)
-            if augmentation.erase_probability > 0.0:
-                images = self.erase(images, augmentation.erase_probability, augmentation.erase_max_fraction)
-            return images
-
-        def shift(self, images, max_pixels):
-            """Each image moved by its own offset in [-max_pixels, max_pixels]: two batched 0/1 matrix products."""
-            batch, height, width = ops.shape(images)
-            offsets = keras.random.randint((batch, 2), -max_pixels, max_pixels + 1, seed=self.generator)
-            rows, columns = ops.arange(height), ops.arange(width)
-            shift_rows = ops.cast(
-                ops.equal(rows[None, :, None] - rows[None, None, :], offsets[:, 0, None, None]), images.dtype
-            )
-            shift_columns = ops.cast(
-                ops.equal(columns[None, None, :] - columns[None, :, None], offsets[:, 1, None, None]), images.dtype
-            )
-            return ops.matmul(ops.matmul(shift_rows, images), shift_columns)
-
-        def erase(self, images, probability, max_fraction):
-            """One rectangle per image set to 0, with `probability`; sides up to `max_fraction` of the image's."""
-            batch, height, width = ops.shape(images)
-            draws = keras.random.uniform((batch, 5), seed=self.generator)
-            box_height = ops.cast(ops.ceil(draws[:, 1] * max_fraction * height), "int32")
-            box_width = ops.cast(ops.ceil(draws[:, 2] * max_fraction * width), "int32")
-            top = ops.cast(draws[:, 3] * ops.cast(height - box_height + 1, "float32"), "int32")
-            left = ops.cast(draws[:, 4] * ops.cast(width - box_width + 1, "float32"), "int32")
-            rows = ops.arange(height)[None, :, None]
-            columns = ops.arange(width)[None, None, :]
-            inside = (
-                (rows >= top[:, None, None])
-                & (rows < (top + box_height)[:, None, None])
-                & (columns >= left[:, None, None])
-                & (columns < (left + box_width)[:, None, None])
-                & (draws[:, 0] < probability)[:, None, None]
-            )
-            return ops.where(inside, ops.zeros_like(images), images)
-
-    return TrainingAugmentation(name="training_augmentation")
 
 
 def read_data(raw: dict, raw_directory: Path, limit: int | None) -> dict:
