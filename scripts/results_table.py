@@ -9,8 +9,9 @@ exist, and their shapes), metrics/train, metrics/ensemble, metrics/test and
 metrics/cost, and the training seconds the benchmark measured; the benchmark
 table (docs/benchmark.md) reads bench/results.json; the model keys table
 and the section keys table (docs/models.md) read the params schema,
-MODEL_KEYS and SECTION_KEYS; the seed spread (docs/reproducibility.md, and its
-summary in README.md) reads docs/seed_spread.json, measured as that file says; the GPU tier
+MODEL_KEYS and SECTION_KEYS; the seed spreads (docs/reproducibility.md, and their
+summary in README.md) read docs/seed_spread.json (runs in bfloat16, as committed) and
+docs/seed_spread_float32.json (runs in float32), each measured as the file says; the GPU tier
 table (docs/gpu.md) reads bench/gpu_tier/, one file per run of bench/gpu_tier.py. The test suite runs
 --check, so a run committed without regenerating the tables fails CI. Each table is
 made by a module of scripts/tables/ (results, benchmark, keys, seeds, gpu_tier); this
@@ -27,8 +28,8 @@ from tables import benchmark, gpu_tier, keys, results, seeds
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = {
     "results": "README.md", "ranking": "README.md", "benchmark": "docs/benchmark.md", "model keys": "docs/models.md",
-    "section keys": "docs/models.md", "seed spread": "docs/reproducibility.md", "seed summary": "README.md",
-    "gpu tier": "docs/gpu.md",
+    "section keys": "docs/models.md", "seed spread": "docs/reproducibility.md",
+    "seed spread float32": "docs/reproducibility.md", "seed summary": "README.md", "gpu tier": "docs/gpu.md",
 }  # fmt: skip
 MARKERS = {name: (f"<!-- {name} table: start -->", f"<!-- {name} table: end -->") for name in DOCUMENTS}
 

@@ -2,7 +2,12 @@
 
 from .sources import ROOT
 
-SEED_SPREAD_FILES = {"seed spread": ROOT / "docs" / "seed_spread.json"}
+# One file per precision: a seed spread measures what the seed moves, so runs of another precision
+# (another rounding, another path through training) are kept apart rather than averaged in.
+SEED_SPREAD_FILES = {
+    "seed spread": ROOT / "docs" / "seed_spread.json",
+    "seed spread float32": ROOT / "docs" / "seed_spread_float32.json",
+}
 
 
 def mean_and_deviation(values: list[float]) -> tuple[float, float]:
