@@ -148,15 +148,8 @@ def train_model(
     worker = live_directory is None
     if worker:
         live_directory = Path(tempfile.mkdtemp()) / "live"
-    gpus = len(tf.config.list_physical_devices("GPU"))
-    # Listing logical devices initializes the runtime, which a multi-worker strategy forbids: only mirrored does.
-    logical_cpus = len(tf.config.list_logical_devices("CPU")) if requested_strategy == "mirrored" else 1
-    strategy_name, note = resolve_strategy_name(requested_strategy, gpus, logical_cpus)
-    strategy = make_strategy(strategy_name)
-    if note:
-        print(f"train: {note}")
+    strategy_name, strategy, gpus = start_strategy(requested_strategy)
     precision = resolve_precision(params.precision, gpus, cpu_has_native_bfloat16())
-    multi_worker = strategy_name == "multi_worker"
     averaging = params.moving_average_momentum > 0  # never with multi_worker or refit: see params.check_params
     if params.refit:  # every image trains the model; no sweep, best epoch or average reads validation (check_params)
         training, validation = rejoin_splits(training, validation), None
@@ -164,20 +157,9 @@ def train_model(
     training_data, validation_data, steps = make_datasets(
         training, validation, params.batch_size, params.seed, params.augmentation, training_targets
     )
-
     sweep_rows = []
     if params.sweep is not None:
-        from fashion.training.lr_ramp import run_fast_sweep
-
-        # The sweep reads one epoch of the dataset the model then trains on, on one
-        # device even under `mirrored`; its model is thrown away.
-        make_deterministic(params.seed)
-        sweep_rows, suggestion = run_fast_sweep(
-            build_model(params, precision), make_loss(params.label_smoothing),
-            lambda schedule: entry_optimizer(params, schedule, precision), training_data, steps,
-            validation[0], one_hot(validation[1]), params.sweep,
-        )  # fmt: skip
-        learning_rate = suggestion["suggested_learning_rate"]
+        sweep_rows, learning_rate = own_sweep(params, precision, training_data, steps, validation)
 
     make_deterministic(params.seed)
     with strategy.scope():
@@ -186,24 +168,14 @@ def train_model(
             model, params, learning_rate, len(training[0]), steps_per_execution(strategy_name), precision=precision
         )
     keeps_best = params.restore_best_epoch or params.early_stopping_patience > 0
-    best = KeepBestWeights(params.early_stopping_patience, restore=params.restore_best_epoch)
+    best = KeepBestWeights(params.early_stopping_patience, restore=params.restore_best_epoch) if keeps_best else None
     # The trained weights the moving average is compared with: the best epoch's, or else the last epoch's.
     last = LastEpochWeights() if averaging and not params.restore_best_epoch else None
-    callbacks = (*((best,) if keeps_best else ()), *((last,) if last else ()))
-    started = time.perf_counter()
-    try:
-        with open_live_log(live_directory) as live:
-            history = fit(
-                model, training_data, validation_data, params.epochs, description=params.name,
-                callbacks=(live_callback(live), *callbacks), strategy=strategy if multi_worker else None,
-            )  # fmt: skip
-            epochs_run = len(history["loss"])
-            kept = best.kept_epoch if keeps_best else epochs_run
-            summarize_kept_epoch(live, history, kept)
-    except BaseException:
-        shutil.rmtree(live_directory, ignore_errors=True)
-        raise
-    training_seconds = time.perf_counter() - started
+    callbacks = tuple(callback for callback in (best, last) if callback is not None)
+    fit_strategy = strategy if strategy_name == "multi_worker" else None
+    history, kept, training_seconds = fit_logged(
+        model, params, training_data, validation_data, callbacks, best, live_directory, fit_strategy
+    )
     weights_choice = {}
     if averaging:
         trained_weights = best.best_weights if params.restore_best_epoch else last.weights
@@ -211,9 +183,80 @@ def train_model(
     if worker:
         take_part_in_saving(model)
     return TrainingResult(
-        model, history, kept, epochs_run, keeps_best, learning_rate, precision, strategy.num_replicas_in_sync,
-        training_seconds, sweep_rows, weights_choice, params.refit,
+        model, history, kept, len(history["loss"]), keeps_best, learning_rate, precision,
+        strategy.num_replicas_in_sync, training_seconds, sweep_rows, weights_choice, params.refit,
     )  # fmt: skip
+
+
+def start_strategy(requested_strategy: str) -> tuple[str, tf.distribute.Strategy, int]:
+    """(its name, the distribution strategy to train under, the number of GPUs visible).
+
+    It is created before any other TensorFlow operation, as a multi-worker
+    strategy must be; a request this machine cannot honour falls back with a line.
+    """
+    gpus = len(tf.config.list_physical_devices("GPU"))
+    # Listing logical devices initializes the runtime, which a multi-worker strategy forbids: only mirrored does.
+    logical_cpus = len(tf.config.list_logical_devices("CPU")) if requested_strategy == "mirrored" else 1
+    strategy_name, note = resolve_strategy_name(requested_strategy, gpus, logical_cpus)
+    strategy = make_strategy(strategy_name)
+    if note:
+        print(f"train: {note}")
+    return strategy_name, strategy, gpus
+
+
+def own_sweep(
+    params: ModelParams,
+    precision: str,
+    training_data: tf.data.Dataset,
+    steps: int,
+    validation: tuple[np.ndarray, np.ndarray],
+) -> tuple[list[tuple], float]:
+    """The entry's own learning-rate sweep: its rows (SWEEP_COLUMNS) and the learning rate it suggests.
+
+    The sweep reads one epoch of the dataset the model then trains on, on one
+    device even under `mirrored`; its model is thrown away.
+    """
+    from fashion.training.lr_ramp import run_fast_sweep
+
+    make_deterministic(params.seed)
+    rows, suggestion = run_fast_sweep(
+        build_model(params, precision), make_loss(params.label_smoothing),
+        lambda schedule: entry_optimizer(params, schedule, precision), training_data, steps,
+        validation[0], one_hot(validation[1]), params.sweep,
+    )  # fmt: skip
+    return rows, suggestion["suggested_learning_rate"]
+
+
+def fit_logged(
+    model: keras.Model,
+    params: ModelParams,
+    training_data: tf.data.Dataset,
+    validation_data: tf.data.Dataset | None,
+    callbacks: tuple[keras.callbacks.Callback, ...],
+    best: KeepBestWeights | None,
+    live_directory: Path,
+    strategy: tf.distribute.Strategy | None,
+) -> tuple[dict[str, list[float]], int, float]:
+    """Fit for `params.epochs`, each epoch logged to dvclive: (history, the epoch whose weights the model holds,
+    seconds taken).
+
+    `best` (also among `callbacks`) picks the kept epoch when early stopping or
+    best-epoch restoring is on; else it is the last. A failed or interrupted
+    run removes the log, so nothing there looks like a result.
+    """
+    started = time.perf_counter()
+    try:
+        with open_live_log(live_directory) as live:
+            history = fit(
+                model, training_data, validation_data, params.epochs, description=params.name,
+                callbacks=(live_callback(live), *callbacks), strategy=strategy,
+            )  # fmt: skip
+            kept = best.kept_epoch if best is not None else len(history["loss"])
+            summarize_kept_epoch(live, history, kept)
+    except BaseException:
+        shutil.rmtree(live_directory, ignore_errors=True)
+        raise
+    return history, kept, time.perf_counter() - started
 
 
 def take_part_in_saving(model: keras.Model) -> None:
