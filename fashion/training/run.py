@@ -171,10 +171,9 @@ def train_model(
     best = KeepBestWeights(params.early_stopping_patience, restore=params.restore_best_epoch) if keeps_best else None
     # The trained weights the moving average is compared with: the best epoch's, or else the last epoch's.
     last = LastEpochWeights() if averaging and not params.restore_best_epoch else None
-    callbacks = tuple(callback for callback in (best, last) if callback is not None)
     fit_strategy = strategy if strategy_name == "multi_worker" else None
     history, kept, training_seconds = fit_logged(
-        model, params, training_data, validation_data, callbacks, best, live_directory, fit_strategy
+        model, params, training_data, validation_data, best, last, live_directory, fit_strategy
     )
     weights_choice = {}
     if averaging:
@@ -232,18 +231,20 @@ def fit_logged(
     params: ModelParams,
     training_data: tf.data.Dataset,
     validation_data: tf.data.Dataset | None,
-    callbacks: tuple[keras.callbacks.Callback, ...],
     best: KeepBestWeights | None,
+    last: LastEpochWeights | None,
     live_directory: Path,
     strategy: tf.distribute.Strategy | None,
 ) -> tuple[dict[str, list[float]], int, float]:
     """Fit for `params.epochs`, each epoch logged to dvclive: (history, the epoch whose weights the model holds,
     seconds taken).
 
-    `best` (also among `callbacks`) picks the kept epoch when early stopping or
-    best-epoch restoring is on; else it is the last. A failed or interrupted
-    run removes the log, so nothing there looks like a result.
+    `best` (None unless early stopping or best-epoch restoring is on) picks the
+    kept epoch; without it, the kept epoch is the last. `last`, where given,
+    keeps the last epoch's weights for the moving average's comparison. A failed
+    or interrupted run removes the log, so nothing there looks like a result.
     """
+    callbacks = tuple(callback for callback in (best, last) if callback is not None)
     started = time.perf_counter()
     try:
         with open_live_log(live_directory) as live:
