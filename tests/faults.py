@@ -25,7 +25,7 @@ class FaultyMirror(http.server.BaseHTTPRequestHandler):
             return
         # "short" and "stall": promise 100,000 bytes, send 10.
         self.send_response(200)
-        self.send_header("Content-Length", "100000")
+        self.send_header("Content-Length", "50000")
         self.end_headers()
         self.wfile.write(b"\x1f\x8b" + b"\x00" * 8)
         self.wfile.flush()

@@ -58,7 +58,7 @@ def test_best_means_the_highest_validation_accuracy(project):
         paths.train_metrics_file(name).write_text(json.dumps({"validation_accuracy": accuracy}))
     assert choose_model("best", ["model_1", "model_2", "model_4"], paths.train_metrics_file) == "model_2"
     assert choose_model("model_1", ["model_1", "model_2"], paths.train_metrics_file) == "model_1"
-    with pytest.raises(PipelineError, match="Run `dvc repro` to train model_9"):
+    with pytest.raises(PipelineError, match=r"model_9\.json is missing\. Run `dvc repro` to train it first"):
         choose_model("best", ["model_1", "model_9"], paths.train_metrics_file)
 
 

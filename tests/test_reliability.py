@@ -33,7 +33,7 @@ from stages import normalize, train
     ("behaviour", "reason"),
     [
         ("html", "not a valid gzip file"),
-        ("short", "truncated: got 10 of 100000 bytes (after 2 attempts)"),
+        ("short", "truncated: got 10 of 50000 bytes (after 2 attempts)"),
         ("stall", "no data for 0.5 s (timed out) (after 2 attempts)"),
     ],
 )

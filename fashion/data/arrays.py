@@ -9,13 +9,17 @@ normalize wrote them is caught before a model trains on it.
 """
 
 import hashlib
-import json
 from pathlib import Path
 
 import numpy as np
 
 from fashion.core.atomic import atomic_path, write_json
+from fashion.core.bounded import read_handoff_json, regular_file_size
+from fashion.core.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
 from fashion.core.errors import PipelineError
+
+# The largest processed split file read: the training images take 170 MB (54,000 x 28 x 28 float32).
+SPLIT_BYTES = 2 << 30
 
 CHECKSUMS_FILE_NAME = "checksums.json"
 REBUILD = "Run `dvc repro normalize --force` to rebuild it."
@@ -54,16 +58,15 @@ def verify_checksum(path: Path) -> None:
     """Raise `PipelineError` unless `path` still has the hash normalize recorded."""
     path = Path(path)
     checksums_path = path.parent / CHECKSUMS_FILE_NAME
-    try:
-        expected = json.loads(checksums_path.read_text())[path.name]
-    except FileNotFoundError as error:
-        raise PipelineError(f"{checksums_path} is missing. {REBUILD}") from error
-    except (ValueError, KeyError, TypeError) as error:
-        raise PipelineError(f"{checksums_path} has no valid entry for {path.name}. {REBUILD}") from error
-    try:
-        actual = file_sha256(path)
-    except FileNotFoundError as error:
-        raise PipelineError(f"{path} is missing. Run `dvc repro normalize` first.") from error
+    if not checksums_path.exists():
+        raise PipelineError(f"{checksums_path} is missing. {REBUILD}")
+    expected = read_handoff_json(checksums_path, REBUILD).get(path.name)
+    if not isinstance(expected, str):
+        raise PipelineError(f"{checksums_path} has no valid entry for {path.name}. {REBUILD}")
+    if not path.exists():
+        raise PipelineError(f"{path} is missing. Run `dvc repro normalize` first.")
+    regular_file_size(path, SPLIT_BYTES, "processed split", REBUILD)
+    actual = file_sha256(path)
     if actual != expected:
         raise PipelineError(f"{path} is corrupt: its SHA-256 differs from the one normalize recorded. {REBUILD}")
 
@@ -84,6 +87,12 @@ def load_split(directory: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
         raise PipelineError(
             f"{images_path} has {len(images)} images but {labels_path} has {len(labels)} labels. "
             "Run `dvc repro normalize --force` to rebuild them."
+        )
+    if images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE) or not (np.all(images >= 0) and np.all(images <= 1)):
+        raise PipelineError(f"{images_path} holds values outside [0, 1], or images not 28x28. {REBUILD}")
+    if len(labels) and labels.max() >= NUMBER_OF_CLASSES:
+        raise PipelineError(
+            f"{labels_path} holds label {labels.max()}, but there are {NUMBER_OF_CLASSES} classes. {REBUILD}"
         )
     return images, labels
 

@@ -15,31 +15,57 @@ garment on a white background. So we:
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
+from fashion.core.bounded import regular_file_size
 from fashion.core.dataset import IMAGE_SIZE, scale_pixels
-from fashion.core.errors import PipelineError
+from fashion.core.errors import PipelineError, shorten
+
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
+# The formats the README names; Pillow is asked to recognise these alone, whatever a file's name says.
+PICTURE_FORMATS = ("PNG", "JPEG")
+# The largest picture decoded: 50 megapixels (a phone photo is about 12); its size is read from the header first.
+MAXIMUM_PIXELS = 50_000_000
+PICTURE_BYTES = 256 << 20
+# Pillow's modes for one 16-bit (or wider integer) channel: scaled to 8 bits, not clipped.
+WIDE_GRAYSCALE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
 
 
 def load_picture(path: Path) -> np.ndarray:
-    """A PNG or JPEG (any size or mode) as a 28x28 float32 array in [0, 1]."""
+    """A PNG or JPEG (any mode, up to `MAXIMUM_PIXELS`) as a 28x28 float32 array in [0, 1]."""
+    path = Path(path)
+    if not path.exists():
+        raise PipelineError(f"{path}: no such file")
+    regular_file_size(path, PICTURE_BYTES, "picture", "Give a smaller picture.")
     try:
-        with Image.open(path) as picture:
+        with Image.open(path, formats=PICTURE_FORMATS) as picture:
+            width, height = picture.size
+            if width * height > MAXIMUM_PIXELS:
+                raise PipelineError(
+                    f"{path}: the picture is {width}x{height} pixels, over the {MAXIMUM_PIXELS:,} accepted; "
+                    "shrink it first"
+                )
             picture.load()
-            grayscale = _flatten_to_grayscale(picture)
-    except FileNotFoundError as error:
-        raise PipelineError(f"{path}: no such file") from error
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        raise PipelineError(f"{path}: not a readable PNG or JPEG image ({error})") from error
-    return to_fashion_mnist(np.asarray(grayscale, dtype=np.uint8))
+            grayscale = _to_grayscale(picture)
+    except PipelineError:
+        raise
+    except Exception as error:  # Pillow parses a file from anywhere: any failure is a bad picture
+        raise PipelineError(
+            f"{path}: not a readable PNG or JPEG image ({type(error).__name__}: {shorten(str(error))})"
+        ) from error
+    return to_fashion_mnist(grayscale)
 
 
-def _flatten_to_grayscale(picture: Image.Image) -> Image.Image:
+def _to_grayscale(picture: Image.Image) -> np.ndarray:
+    """A 2-D uint8 array: transparency flattened onto white, 16-bit channels scaled rather than clipped."""
+    if picture.mode in WIDE_GRAYSCALE_MODES:
+        wide = np.asarray(picture, dtype=np.float64)
+        return np.round(np.clip(wide, 0, 65535) / 257).astype(np.uint8)
     if picture.mode in ("RGBA", "LA") or (picture.mode == "P" and "transparency" in picture.info):
         rgba = picture.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         picture = Image.alpha_composite(white, rgba)
-    return picture.convert("L")
+    return np.asarray(picture.convert("L"), dtype=np.uint8)
 
 
 def to_fashion_mnist(grayscale: np.ndarray) -> np.ndarray:

@@ -3,7 +3,6 @@
 Used by the evaluate stage alone, the only reader of the test split.
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +10,7 @@ from tqdm import tqdm
 
 from fashion.core import paths
 from fashion.core.atomic import write_csv, write_json
+from fashion.core.bounded import read_validation_accuracy
 from fashion.core.dataset import CLASS_NAMES, INFERENCE_BATCH_SIZE, NUMBER_OF_CLASSES
 from fashion.evaluation import figures
 from fashion.evaluation.scores import accuracy, cross_entropy, macro_f1, summarize, top_k_accuracy  # noqa: F401
@@ -109,7 +109,7 @@ def evaluate_all(
     for name, (model_file, validation_file) in tqdm(saved.items(), desc="evaluate", unit="model"):
         summary, probabilities = score_model(model_file, images, labels)
         test_metrics = write_model_report(name, labels, probabilities, summary)
-        write_summary(name, test_metrics, json.loads(validation_file.read_text())["validation_accuracy"])
+        write_summary(name, test_metrics, read_validation_accuracy(validation_file))
         write_prediction_grid(name, images, labels, probabilities, grid, params)
         accuracies[name] = summary["accuracy"]
         release_models()

@@ -13,11 +13,16 @@ import zipfile
 from pathlib import Path
 
 from fashion.core.atomic import atomic_path
-from fashion.core.errors import PipelineError
+from fashion.core.bounded import check_archive
+from fashion.core.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
+from fashion.core.errors import PipelineError, shorten
 from fashion.core.tensorflow_setup import keras
 
 # Zip's earliest representable time: every entry gets it, whatever the clock says.
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+# The largest model archive loaded, unpacked: the committed networks take under 25 MB, ensembles their sum.
+MODEL_BYTES = 2 << 30
+RETRAIN = "Retrain it with `dvc repro --force`, or pull it from a remote you trust."
 
 
 def save_model(model, target: Path) -> None:
@@ -74,21 +79,32 @@ def remove_save_time(path: Path) -> None:
 
 
 def load_trained_model(path) -> keras.Model:
-    """Load a saved model in Keras's safe mode (no arbitrary code), uncompiled.
+    """Load a saved model in Keras's safe mode (no arbitrary code), uncompiled; any refusal is one line.
 
     Safe mode still loads the pipeline's own registered layers, such as the
-    ensembles' flip, once their module is imported.
+    ensembles' flip, once their module is imported. A file from a remote or a
+    stranger can make Keras fail in many ways (a `TypeError` for a config that
+    names `os.system` as an activation, a `KeyError` for a missing field): each
+    is a bad file, reported as one line that names it.
     """
     from fashion.models import layers  # noqa: F401 -- registers HorizontalFlip
 
     if not Path(path).exists():
         raise PipelineError(f"{path} is missing. Run `dvc repro` to train it first.")
+    check_archive(Path(path), MODEL_BYTES, "Keras model", RETRAIN)
     try:
-        return keras.models.load_model(path, compile=False, safe_mode=True)
-    except (ValueError, OSError, zipfile.BadZipFile) as error:
+        model = keras.models.load_model(path, compile=False, safe_mode=True)
+        shapes = (tuple(model.input_shape[1:3]), tuple(model.output_shape[1:]))
+    except Exception as error:  # Keras parses a file from anywhere: any failure is a bad file, not our bug
         raise PipelineError(
-            f"{path} cannot be loaded in Keras's safe mode ({error}). Retrain it with `dvc repro --force`."
+            f"{path} cannot be loaded in Keras's safe mode ({type(error).__name__}: {shorten(str(error))}). {RETRAIN}"
         ) from error
+    if shapes != ((IMAGE_SIZE, IMAGE_SIZE), (NUMBER_OF_CLASSES,)):
+        raise PipelineError(
+            f"{path} maps inputs {shorten(model.input_shape)} to {shorten(model.output_shape)}, not 28x28 images "
+            f"to {NUMBER_OF_CLASSES} class probabilities. {RETRAIN}"
+        )
+    return model
 
 
 def release_models() -> None:

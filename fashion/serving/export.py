@@ -1,6 +1,5 @@
 """Export a trained Keras model for serving: a SavedModel and a TFLite flat buffer."""
 
-import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -9,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from fashion.core.atomic import check_inside_repository
+from fashion.core.bounded import read_validation_accuracy
 from fashion.core.dataset import INFERENCE_BATCH_SIZE
 from fashion.core.errors import PipelineError
 from fashion.core.params import EXPORT_BEST
@@ -131,13 +131,7 @@ def choose_model(choice: str, names, train_metrics_file) -> str:
     """
     if choice != EXPORT_BEST:
         return choice
-    accuracies = {}
-    for name in names:
-        path = train_metrics_file(name)
-        try:
-            accuracies[name] = json.loads(Path(path).read_text())["validation_accuracy"]
-        except (OSError, ValueError, KeyError) as error:
-            raise PipelineError(f"{path} is missing or invalid ({error}). Run `dvc repro` to train {name}.") from error
+    accuracies = {name: read_validation_accuracy(train_metrics_file(name)) for name in names}
     scored = {name: accuracy for name, accuracy in accuracies.items() if accuracy is not None}
     if not scored:
         raise PipelineError(

@@ -5,37 +5,46 @@ Each file is handled on its own: one that cannot be read gets an error line
 """
 
 import gzip
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from fashion.core.dataset import CLASS_NAMES, scale_pixels
+from fashion.core.bounded import regular_file_size
+from fashion.core.dataset import CLASS_NAMES, IMAGE_SIZE, scale_pixels
 from fashion.core.errors import PipelineError
-from fashion.data.idx import parse_idx
-from fashion.data.images import load_picture
-
-GZIP_MAGIC = b"\x1f\x8b"
+from fashion.data.idx import GZIP_MAGIC, IDX_BYTES, read_idx_stream
+from fashion.data.images import PICTURE_SUFFIXES, load_picture
 
 
 def load_inputs(path: Path) -> list[tuple[str, np.ndarray]]:
-    """(name, 28x28 float32 image) pairs from one file: one per picture, N per IDX file."""
+    """(name, 28x28 float32 image) pairs from one file: one per picture, N per IDX file (gzip or not).
+
+    An IDX file is streamed: its header is checked before the rest is read or
+    decompressed, so a gzip bomb or `/dev/zero` is refused after a few bytes.
+    """
     path = Path(path)
-    if path.suffix.lower() in (".png", ".jpg", ".jpeg"):
+    if path.suffix.lower() in PICTURE_SUFFIXES:
         return [(str(path), load_picture(path))]
+    regular_file_size(path, IDX_BYTES, "PNG, JPEG or IDX file", "Give a smaller file.")
     try:
-        content = path.read_bytes()
+        with path.open("rb") as raw:
+            compressed = raw.read(2) == GZIP_MAGIC
+            raw.seek(0)
+            stream = gzip.GzipFile(fileobj=raw) if compressed else raw
+            magic = stream.read(4)
+            if magic[:3] != b"\x00\x00\x08":
+                raise PipelineError(f"{path}: not a PNG, JPEG or IDX image file (IDX images start with 00000803)")
+            stream.seek(0)
+            images = read_idx_stream(stream, dimensions=3, path=path)
     except OSError as error:
-        raise PipelineError(f"{path}: cannot be read ({error.strerror})") from error
-    if content.startswith(GZIP_MAGIC):
-        try:
-            content = gzip.decompress(content)
-        except (OSError, EOFError) as error:
-            raise PipelineError(f"{path}: not a complete gzip file ({error})") from error
-    if content[:4] != b"\x00\x00\x08\x03":
-        raise PipelineError(f"{path}: not a PNG, JPEG or IDX image file (IDX images start with 00000803)")
-    images = parse_idx(content, dimensions=3, path=path)
-    if images.shape[1:] != (28, 28):
-        raise PipelineError(f"{path}: IDX images are {images.shape[1:]}, expected 28x28")
+        raise PipelineError(f"{path}: cannot be read ({error.strerror or error})") from error
+    except (EOFError, zlib.error) as error:
+        raise PipelineError(f"{path}: not a complete gzip file ({error})") from error
+    if images.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+        raise PipelineError(f"{path}: IDX images are {images.shape[1:]}, expected {IMAGE_SIZE}x{IMAGE_SIZE}")
+    if len(images) == 0:
+        raise PipelineError(f"{path}: the IDX file holds no images")
     scaled = scale_pixels(images)
     return [(f"{path}[{index}]", image) for index, image in enumerate(scaled)]
 

@@ -9,7 +9,11 @@ import math
 from pathlib import Path
 
 from fashion.core.atomic import write_csv
-from fashion.core.errors import PipelineError
+from fashion.core.bounded import regular_file_size
+from fashion.core.errors import PipelineError, shorten
+
+# The largest history file read: a row is under 100 bytes, so this holds over 100,000 epochs.
+HISTORY_BYTES = 16 << 20
 
 KERAS_HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 HISTORY_COLUMNS = ("training_loss", "training_accuracy", "validation_loss", "validation_accuracy")
@@ -25,20 +29,30 @@ def write_history(target: Path, history: dict[str, list[float]]) -> None:
 
 
 def read_history(path: Path) -> dict[str, list[float]]:
-    """The inverse of `write_history`."""
+    """The inverse of `write_history`, checked: each accuracy in [0, 1] and each loss at least 0, or NaN.
+
+    NaN marks a refit's unavailable validation values; anything else out of
+    range means the file was not written by a train stage of this project.
+    """
+    fix = "Run `dvc repro --force` on its train stage."
+    if not Path(path).exists():
+        raise PipelineError(f"{path} is missing. Run `dvc repro` to train the model first.")
+    regular_file_size(path, HISTORY_BYTES, "history file", fix)
     try:
         with Path(path).open(newline="") as stream:
             rows = list(csv.DictReader(stream))
-        return {
+        history = {
             key: [float(row[column]) for row in rows]
             for key, column in zip(KERAS_HISTORY_KEYS, HISTORY_COLUMNS, strict=True)
         }
-    except FileNotFoundError as error:
-        raise PipelineError(f"{path} is missing. Run `dvc repro` to train the model first.") from error
-    except (KeyError, ValueError) as error:
-        raise PipelineError(
-            f"{path} is not a valid history file ({error}). Run `dvc repro --force` on its train stage."
-        ) from error
+    except (KeyError, ValueError, TypeError, UnicodeDecodeError, csv.Error) as error:
+        raise PipelineError(f"{path} is not a valid history file ({shorten(str(error))}). {fix}") from error
+    for key, values in history.items():
+        upper = 1.0 if key.endswith("accuracy") else math.inf
+        wrong = [value for value in values if not (math.isnan(value) or 0.0 <= value <= upper)]
+        if wrong:
+            raise PipelineError(f"{path} holds {key} {shorten(wrong[0])}, out of range. {fix}")
+    return history
 
 
 def has_validation(history: dict[str, list[float]]) -> bool:

@@ -4,12 +4,15 @@ Pure NumPy, no TensorFlow: the schedule is a formula and the suggestion is
 arithmetic on the recorded losses, so both are unit-tested on synthetic curves.
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
 
+from fashion.core.bounded import handoff_number, read_handoff_json
 from fashion.core.errors import PipelineError
+
+# The rates a suggestion from metrics/lr_find.json may take: any optimizer diverges well before 10.
+SMALLEST_RATE, LARGEST_RATE = 1e-12, 10.0
 
 
 def sweep_learning_rate(epoch: int, start_learning_rate: float, epochs_per_decade: float) -> float:
@@ -60,12 +63,13 @@ def suggest_learning_rate(
 
 
 def read_suggested_learning_rate(path: Path) -> float:
-    """The learning rate that the lr_find stage suggested."""
-    try:
-        return float(json.loads(Path(path).read_text())["suggested_learning_rate"])
-    except FileNotFoundError as error:
-        raise PipelineError(f"{path} is missing. Run `dvc repro lr_find` first.") from error
-    except (ValueError, KeyError, TypeError) as error:
-        raise PipelineError(
-            f"{path} holds no valid suggested_learning_rate ({error}). Run `dvc repro lr_find --force`."
-        ) from error
+    """The learning rate that the lr_find stage suggested: a finite, positive rate no larger than `LARGEST_RATE`.
+
+    The file may come from a remote or a branch; a negative rate would train
+    by gradient ascent and a NaN would train nothing, both "successfully".
+    """
+    fix = "Run `dvc repro lr_find --force`."
+    if not Path(path).exists():
+        raise PipelineError(f"{path} is missing. Run `dvc repro lr_find` first.")
+    record = read_handoff_json(path, fix)
+    return handoff_number(path, record, "suggested_learning_rate", minimum=SMALLEST_RATE, maximum=LARGEST_RATE, fix=fix)

@@ -8,7 +8,7 @@ import math
 import re
 
 from fashion.core.dataset import DATASET_FILES
-from fashion.core.errors import PipelineError
+from fashion.core.errors import PipelineError, shorten
 from fashion.core.params.schema import (
     LEARNING_RATE_FROM_LR_FIND,
     LEARNING_RATE_FROM_OWN_SWEEP,
@@ -64,8 +64,9 @@ def check_key(key: Key, value, where: str):
         if not isinstance(value, list) or not value:
             raise invalid_value(where, "a non-empty list of URLs", value)
         for index, url in enumerate(value):
-            if not isinstance(url, str) or not url.startswith(MIRROR_SCHEMES):
-                raise invalid_value(f"{where}[{index}]", f"a URL starting with {', '.join(MIRROR_SCHEMES)}", url)
+            if not isinstance(url, str) or not url.startswith(MIRROR_SCHEMES) or "?" in url or "#" in url:
+                allowed = f"a URL starting with {', '.join(MIRROR_SCHEMES)}, with no query (?) or fragment (#)"
+                raise invalid_value(f"{where}[{index}]", allowed, url)
         return tuple(value)
     if key.kind == "checksums":
         checksums = read_keys(check_mapping(value, where), where, [Key(name, "sha256", "") for name in DATASET_FILES])
@@ -117,7 +118,7 @@ def check_entry_name(name, where: str, taken: tuple[str, ...] = (), taken_by: st
 
 
 def invalid_value(key: str, allowed: str, value) -> PipelineError:
-    return PipelineError(f"params.yaml: {key} must be {allowed}, got {value!r}.")
+    return PipelineError(f"params.yaml: {key} must be {allowed}, got {shorten(value)}.")
 
 
 def check_mapping(value, where: str) -> dict:

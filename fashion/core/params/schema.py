@@ -119,7 +119,7 @@ DOWNLOAD_KEYS = (
     Key("mirrors", "urls", "base URLs tried in order; a file is taken from the first whose copy matches sha256"),
     Key("sha256", "checksums", "SHA-256 of each dataset file's decompressed content"),
     Key("timeout_seconds", "number", "seconds a network read may stall before the mirror counts as failed",
-        minimum=0.1),
+        minimum=0.1, maximum=3600),
     Key("attempts_per_mirror", "integer", "tries after a timeout or broken connection, before the next mirror",
         minimum=1, maximum=10),
 )  # fmt: skip
