@@ -121,7 +121,7 @@ def fetch(url: str, target: Path, timeout_seconds: float, show_progress: bool, m
     parsed = urlparse(url)
     if parsed.scheme not in ("https", "http", "file"):
         raise MirrorError(f"unsupported URL scheme '{parsed.scheme}' (use https, http or file)")
-    if parsed.query or parsed.fragment:
+    if "?" in url or "#" in url:  # urlparse drops an empty fragment: file:///dev/zero# would pass
         raise MirrorError("a mirror URL may have no query (?) or fragment (#); remove it")
     deadline = time.monotonic() + timeout_seconds + maximum_bytes / MINIMUM_BYTES_PER_SECOND
     try:

@@ -4,7 +4,8 @@ Fashion-MNIST shows one garment, light on a dark background, centred in a
 28x28 grayscale square. A product photo is usually the opposite: a dark
 garment on a white background. So we:
 
-1. flatten transparency onto white and convert to grayscale (ITU-R 601 luma);
+1. flatten transparency onto white and convert to grayscale (ITU-R 601 luma),
+   scaling a 16-bit channel to 8 bits rather than clipping it;
 2. invert when the border is brighter than the middle (a light background),
    so the background becomes dark and the garment light;
 3. pad the shorter side with the background colour to make a square, keeping

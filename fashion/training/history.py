@@ -47,11 +47,11 @@ def read_history(path: Path) -> dict[str, list[float]]:
         }
     except (KeyError, ValueError, TypeError, UnicodeDecodeError, csv.Error) as error:
         raise PipelineError(f"{path} is not a valid history file ({shorten(str(error))}). {fix}") from error
-    for key, values in history.items():
+    for key, column in zip(KERAS_HISTORY_KEYS, HISTORY_COLUMNS, strict=True):
         upper = 1.0 if key.endswith("accuracy") else math.inf
-        wrong = [value for value in values if not (math.isnan(value) or 0.0 <= value <= upper)]
+        wrong = [value for value in history[key] if not (math.isnan(value) or 0.0 <= value <= upper)]
         if wrong:
-            raise PipelineError(f"{path} holds {key} {shorten(wrong[0])}, out of range. {fix}")
+            raise PipelineError(f"{path} holds {column} {shorten(wrong[0])}, out of range. {fix}")
     return history
 
 
