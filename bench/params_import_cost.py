@@ -13,7 +13,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 cases = {
     "python alone": "pass",
-    "import yaml (the stages load it anyway)": "import yaml",
+    "import ruamel.yaml (DVC's YAML reader, which the stages share)": "from ruamel.yaml import YAML",
+    "import scikit-learn and list its classifiers (the baselines' check)": (
+        "from sklearn.utils import all_estimators\nall_estimators(type_filter='classifier')"
+    ),
     "import pydantic": "import pydantic",
     "pydantic: import and build one model class": (
         "import pydantic\nclass M(pydantic.BaseModel):\n    epochs: int = 1\nM(epochs=2)"

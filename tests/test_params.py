@@ -140,11 +140,11 @@ def test_unknown_model_name_lists_the_known_ones(project, capsys):
     assert "no model named 'model_9'" in capsys.readouterr().err
 
 
-def test_params_read_as_the_pure_python_safe_loader_reads_them():
-    """The stages read params.yaml with libyaml's parser where PyYAML has it; the result must not differ."""
-    assert load_params(REPOSITORY_ROOT / "params.yaml") == yaml.load(
-        (REPOSITORY_ROOT / "params.yaml").read_text(), Loader=yaml.SafeLoader
-    )
+def test_params_read_as_dvc_reads_them():
+    """The stages read params.yaml with DVC's own loader (`dvc.utils.serialize.load_yaml`)."""
+    from dvc.utils.serialize import load_yaml
+
+    assert load_params(REPOSITORY_ROOT / "params.yaml") == load_yaml(REPOSITORY_ROOT / "params.yaml")
 
 
 def test_missing_params_file_and_invalid_yaml(project, capsys):

@@ -14,49 +14,20 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import all_estimators
 
 from fashion.core.dataset import NUMBER_OF_CLASSES
 from fashion.core.errors import PipelineError
 from fashion.core.params import BaselineParams
-
-# Arguments an entry may not give, and why: each would be a second, silent way to say something.
-NOT_ACCEPTED = {
-    "random_state": "is set from the entry's `seed`; remove it and give `seed` instead",
-    "n_jobs": "is set by the stage to every core (it changes speed, not the result); remove it",
-    "verbose": "changes only what is printed, not the result; remove it",
-}
-
-
-def classifier_classes() -> dict[str, type]:
-    """Every classifier scikit-learn provides, by class name."""
-    return dict(all_estimators(type_filter="classifier"))
+from fashion.core.params.data_rules import check_baseline
 
 
 def build_baseline(params: BaselineParams) -> Pipeline:
-    """The entry's classifier (after a scaler when `standardize`), or one line saying what is wrong."""
-    classes = classifier_classes()
-    where = f"params.yaml: baselines.{params.name}"
-    if params.estimator not in classes:
-        raise PipelineError(
-            f"{where}.estimator '{params.estimator}' is not a scikit-learn classifier; use a class name such as "
-            "LogisticRegression, RandomForestClassifier, KNeighborsClassifier, MLPClassifier or SVC."
-        )
-    estimator_class = classes[params.estimator]
+    """The entry's classifier (after a scaler when `standardize`), checked by `check_baseline` first."""
+    estimator_class = check_baseline(params)
     accepted = estimator_class().get_params(deep=False)
-    for argument in params.arguments:
-        if argument in NOT_ACCEPTED:
-            raise PipelineError(f"{where}.arguments.{argument} {NOT_ACCEPTED[argument]}.")
-        if argument not in accepted:
-            raise PipelineError(
-                f"{where}.arguments.{argument} is not an argument of {params.estimator}; it takes "
-                f"{', '.join(sorted(accepted))}."
-            )
     settings = dict(params.arguments)
     if "random_state" in accepted:
         settings["random_state"] = 0 if params.seed is None else params.seed
-    elif params.seed is not None:
-        raise PipelineError(f"{where}.seed is set, but {params.estimator} has no randomness; remove it.")
     if "n_jobs" in accepted:
         settings["n_jobs"] = -1
     estimator = estimator_class(**settings)

@@ -15,6 +15,7 @@ from fashion.core.params.schema import (
     MIRROR_SCHEMES,
     MODEL_NAME_PATTERN,
     REQUIRED,
+    RESERVED_NAMES,
     Key,
 )
 
@@ -46,9 +47,11 @@ def check_key(key: Key, value, where: str):
         return None if value is None else check_integer(value, where, int(key.minimum or 0))
     if key.kind == "arguments":
         arguments = check_mapping(value, where)
+        scalar = (str, int, float, type(None))
         for name, argument in arguments.items():
-            if not isinstance(name, str) or not (argument is None or isinstance(argument, (str, int, float, list))):
-                raise invalid_value(f"{where}.{name}", "a number, string, list or null", argument)
+            is_list = isinstance(argument, list) and all(isinstance(item, scalar) for item in argument)
+            if not isinstance(name, str) or not (isinstance(argument, scalar) or is_list):
+                raise invalid_value(f"{where}.{name}", "a number, string, null or a list of them", argument)
         return {
             name: tuple(argument) if isinstance(argument, list) else argument for name, argument in arguments.items()
         }
@@ -111,14 +114,25 @@ def read_keys(given: dict, where: str, keys) -> dict:
 
 def check_entry_name(name, where: str, taken: tuple[str, ...] = (), taken_by: str = "") -> None:
     """An entry's name must be a plain identifier (it names files and stages) and not one `taken` by `taken_by`."""
-    if not isinstance(name, str) or not MODEL_NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not MODEL_NAME_PATTERN.fullmatch(name):
         raise invalid_value(where, "a name of letters, digits and underscores", name)
+    if name in RESERVED_NAMES:
+        raise invalid_value(where, f"a name other than {', '.join(RESERVED_NAMES)} (export.model's choice)", name)
     if name in taken:
         raise invalid_value(where, f"a name that no {taken_by} uses", name)
 
 
 def invalid_value(key: str, allowed: str, value) -> PipelineError:
+    key = re.sub(r"[\x00-\x1f]", lambda control: repr(control[0])[1:-1], key)  # a name may hold a newline
     return PipelineError(f"params.yaml: {key} must be {allowed}, got {shorten(value)}.")
+
+
+def optional_section(raw: dict, name: str) -> dict:
+    """A section of entries that may be left out or written `{}`; `[]`, `0`, `false` or an empty value is an error."""
+    value = raw.get(name, {})
+    if not isinstance(value, dict):
+        raise invalid_value(name, "a mapping of entries (write {} for none)", value)
+    return value
 
 
 def check_mapping(value, where: str) -> dict:

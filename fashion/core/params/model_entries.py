@@ -1,7 +1,14 @@
 """Entries of `models:` and `lr_find_models:`: each checked against `MODEL_KEYS` and the rules between keys."""
 
 from fashion.core.errors import PipelineError
-from fashion.core.params.checks import check_choice, check_entry_name, check_mapping, invalid_value, read_keys
+from fashion.core.params.checks import (
+    check_choice,
+    check_entry_name,
+    check_mapping,
+    invalid_value,
+    optional_section,
+    read_keys,
+)
 from fashion.core.params.records import Augmentation, ModelParams, SweepParams
 from fashion.core.params.schema import (
     LEARNING_RATE_FROM_LR_FIND,
@@ -20,7 +27,7 @@ def parse_models(raw: dict) -> dict[str, ModelParams]:
     if "models" not in raw:
         raise PipelineError("params.yaml: missing section 'models'; add at least one model entry.")
     models = check_mapping(raw["models"], "models")
-    suggested = check_mapping(raw.get("lr_find_models") or {}, "lr_find_models")
+    suggested = optional_section(raw, "lr_find_models")
     if not models and not suggested:
         raise PipelineError("params.yaml: 'models' is empty; add at least one model entry.")
     for name in suggested:
@@ -32,13 +39,13 @@ def parse_models(raw: dict) -> dict[str, ModelParams]:
 def model_names(raw: dict) -> tuple[str, ...]:
     """Every model's name, from `models:` and `lr_find_models:` (as `parse_models` orders them)."""
     models = check_mapping(raw.get("models"), "models")
-    return (*models, *check_mapping(raw.get("lr_find_models") or {}, "lr_find_models"))
+    return (*models, *optional_section(raw, "lr_find_models"))
 
 
 def model_entry_location(raw: dict, name: str) -> str:
     """`models` or `lr_find_models`: the section holding the entry called `name`."""
     for section in ("models", "lr_find_models"):
-        if name in check_mapping(raw.get(section) or {}, section):
+        if name in optional_section(raw, section):
             return section
     known = ", ".join(str(model) for model in model_names(raw)) or "none"
     raise PipelineError(f"params.yaml: no model named '{name}' under 'models' or 'lr_find_models' (known: {known}).")

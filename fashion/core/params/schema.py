@@ -31,7 +31,8 @@ GLOBAL_POOLINGS = ("average", "max", "flatten")
 # Below this chance per image, random erasing leaves nearly every batch untouched: the key would be accepted
 # and change nothing.
 MINIMUM_ERASE_PROBABILITY = 0.01
-MODEL_NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+MODEL_NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # matched whole (fullmatch): no trailing newline
+RESERVED_NAMES = ("best",)  # export.model: best names the best model by validation accuracy
 
 
 REQUIRED = object()  # the default of a key that every entry must give

@@ -10,6 +10,7 @@ from fashion.core.params.checks import (
     check_key,
     check_mapping,
     invalid_value,
+    optional_section,
     read_keys,
 )
 from fashion.core.params.model_entries import model_names, parse_model
@@ -64,7 +65,7 @@ def parse_lr_find(raw: dict) -> LrFindParams:
 
 def parse_ensembles(raw: dict) -> dict[str, EnsembleParams]:
     """Validate `ensembles:` (may be absent or empty): each averages models of `models:`."""
-    ensembles = check_mapping(raw.get("ensembles", {}) or {}, "ensembles")
+    ensembles = optional_section(raw, "ensembles")
     models = model_names(raw)
     parsed = {}
     for name in ensembles:
@@ -82,7 +83,7 @@ def parse_ensembles(raw: dict) -> dict[str, EnsembleParams]:
 
 def student_names(raw: dict) -> tuple[str, ...]:
     """Every entry of `students:` (may be absent or empty)."""
-    return tuple(check_mapping(raw.get("students") or {}, "students"))
+    return tuple(optional_section(raw, "students"))
 
 
 def parse_students(raw: dict) -> dict[str, StudentParams]:
@@ -92,7 +93,7 @@ def parse_students(raw: dict) -> dict[str, StudentParams]:
     student's scores), and so is a teacher with a refit member: it learnt the
     validation images, so the student would learn them through its targets.
     """
-    students = check_mapping(raw.get("students") or {}, "students")
+    students = optional_section(raw, "students")
     recipes = tuple(check_mapping(raw.get("models"), "models"))
     ensembles = parse_ensembles(raw)
     taken = (*model_names(raw), *ensembles, *baseline_names(raw))
@@ -117,7 +118,7 @@ def parse_students(raw: dict) -> dict[str, StudentParams]:
 
 def baseline_names(raw: dict) -> tuple[str, ...]:
     """Every entry of `baselines:` (may be absent or empty)."""
-    return tuple(check_mapping(raw.get("baselines") or {}, "baselines"))
+    return tuple(optional_section(raw, "baselines"))
 
 
 def parse_baselines(raw: dict) -> dict[str, BaselineParams]:
@@ -127,11 +128,11 @@ def parse_baselines(raw: dict) -> dict[str, BaselineParams]:
 
 def parse_baseline(raw: dict, name: str) -> BaselineParams:
     """One entry of `baselines:`; the estimator and its arguments are checked against scikit-learn by its stage."""
-    baselines = check_mapping(raw.get("baselines") or {}, "baselines")
+    baselines = optional_section(raw, "baselines")
     where = f"baselines.{name}"
     if name not in baselines:
         raise PipelineError(f"params.yaml: no baseline named '{name}' (known: {', '.join(baselines) or 'none'}).")
-    taken = (*model_names(raw), *check_mapping(raw.get("ensembles") or {}, "ensembles"))
+    taken = (*model_names(raw), *optional_section(raw, "ensembles"))
     check_entry_name(name, where, taken, "model or ensemble")
     return BaselineParams(name=name, **read_keys(check_mapping(baselines[name], where), where, BASELINE_KEYS))
 
