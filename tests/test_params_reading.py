@@ -236,3 +236,29 @@ def test_dvcs_writer_changes_one_line_per_value_and_keeps_every_comment(tmp_path
         assert [line.strip() for line in after if "#" in line] == [
             comment.replace(differences[0][0].strip(), differences[0][1].strip()) for comment in comments
         ]
+
+
+def test_editors_check_params_against_a_current_schema(tmp_path):
+    """params.yaml names params.schema.json for the YAML language server; the schema is generated and current."""
+    import jsonschema
+
+    assert PARAMS_TEXT.splitlines()[0] == "# yaml-language-server: $schema=params.schema.json"
+    check = subprocess.run([sys.executable, "scripts/params_schema.py", "--check"], cwd=REPOSITORY_ROOT,
+                           capture_output=True, text=True)  # fmt: skip
+    assert check.returncode == 0, check.stdout
+    schema = json.loads((REPOSITORY_ROOT / "params.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    assert list(validator.iter_errors(load_yaml(REPOSITORY_ROOT / "params.yaml"))) == []
+    for change in (
+        set_key("models", "cnn", "epochs", value=0),
+        set_key("models", "cnn", "epoch", value=3),
+        set_key("models", "cnn", "augmentation", "shift_pixels", value="two"),
+        set_key("download", "mirrors", value=["file:///dev/zero#"]),
+        rename_model("model_1", "model-1"),
+    ):
+        params = load_yaml(REPOSITORY_ROOT / "params.yaml")
+        change(params)
+        assert list(validator.iter_errors(params)), change  # the editor underlines it
+        write_params(tmp_path, params)
+        refused_in_one_line(tmp_path / "params.yaml")  # and the stages refuse it
