@@ -1,16 +1,46 @@
 """The README's results table is the one generated from the committed metrics."""
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
+import pytest
 from synthetic import REPOSITORY_ROOT
 
 
-def test_the_readme_table_is_generated_from_the_committed_metrics():
+def committed_tree(destination: Path) -> Path:
+    """The files of the last commit (`git archive HEAD`), or the working tree outside a git checkout.
+
+    `make repro` rewrites the workspace's metrics; on another CPU they differ within
+    the seed spread, so the committed documents are checked against the committed
+    metrics, never against whatever the user's own run left.
+    """
+    archive = subprocess.run(["git", "archive", "HEAD"], cwd=REPOSITORY_ROOT, capture_output=True)
+    if archive.returncode != 0:
+        return REPOSITORY_ROOT
+    destination.mkdir()
+    subprocess.run(["tar", "-x", "-C", str(destination)], input=archive.stdout, check=True)
+    return destination
+
+
+def test_the_readme_table_is_generated_from_the_committed_metrics(tmp_path):
+    root = committed_tree(tmp_path / "committed")
     result = subprocess.run(
-        [sys.executable, "scripts/results_table.py", "--check"], cwd=REPOSITORY_ROOT, capture_output=True, text=True
+        [sys.executable, "scripts/results_table.py", "--check"], cwd=root, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_committed_documents_check_reads_the_metrics_it_is_given(tmp_path):
+    """A metric changed in the copy the check reads makes it fail: it compares documents with those metrics."""
+    root = committed_tree(tmp_path / "committed")
+    if root == REPOSITORY_ROOT:
+        pytest.skip("not a git checkout")
+    scores = root / "metrics" / "test" / "cnn.json"
+    scores.write_text(json.dumps({**json.loads(scores.read_text()), "test_accuracy": 0.5}))
+    changed = subprocess.run([sys.executable, "scripts/results_table.py", "--check"], cwd=root, capture_output=True)
+    assert changed.returncode == 1  # the copy now differs from its documents: the check does read the metrics
 
 
 def test_seed_statistics_count_each_models_own_runs_and_leave_refit_validation_out():
