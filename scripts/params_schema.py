@@ -1,7 +1,7 @@
 """params.schema.json, the JSON Schema editors check params.yaml against, from the params' one declaration.
 
-    python scripts/params_schema.py --write    # regenerate params.schema.json
-    python scripts/params_schema.py --check    # exit 1 if it is stale (the test suite runs this)
+python scripts/params_schema.py --write    # regenerate params.schema.json
+python scripts/params_schema.py --check    # exit 1 if it is stale (the test suite runs this)
 """
 
 import argparse
