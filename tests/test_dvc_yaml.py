@@ -209,3 +209,19 @@ def test_small_outputs_are_tracked_by_git_not_the_cache():
             path = entry if isinstance(entry, str) else next(iter(entry))
             if path.startswith(("metrics/", "plots/", "live/")):
                 assert entry[path]["cache"] is False, path
+
+
+def test_dvc_lock_records_the_code_as_committed():
+    """Every code dependency's hash in dvc.lock is the code's: a change of code without `dvc repro` (or a
+    re-recorded lock) would make the committed run claim outputs of code it never ran."""
+    from dvc.repo import Repo
+
+    repository = Repo(str(REPOSITORY_ROOT))
+    stale = []
+    for stage in repository.index.stages:
+        for dependency in stage.deps:
+            if dependency.def_path.split("/")[0] in ("fashion", "stages") and dependency.exists:
+                recorded = dependency.hash_info.value
+                if recorded != dependency.get_hash().value:
+                    stale.append(f"{stage.addressing}: {dependency.def_path}")
+    assert not stale, f"dvc.lock is stale for {stale[:5]}"
