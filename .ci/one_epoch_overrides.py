@@ -16,7 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the pipeline's packages, for the params schema
 
-from fashion.core.params import parse_models  # noqa: E402
+from fashion.core.params import validate_params  # noqa: E402
 
 
 def one_epoch_overrides(params: dict) -> list[str]:
@@ -26,9 +26,9 @@ def one_epoch_overrides(params: dict) -> list[str]:
     """
     return [
         option
-        for name, model in parse_models(params).items()
+        for model in validate_params(params).trained_models.values()
         if model.architecture == "convolutional"
-        for option in ("-S", f"{'models' if name in params['models'] else 'lr_find_models'}.{name}.epochs=1")
+        for option in ("-S", f"{model.where}.epochs=1")
     ]
 
 

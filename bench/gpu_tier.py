@@ -84,11 +84,12 @@ def documented_entries(document: Path = GPU_DOCUMENT) -> dict[str, dict]:
 def read_data(raw: dict, raw_directory: Path, limit: int | None) -> dict:
     """{"train", "validation", "test"} -> (float images in [0, 1], labels): the pipeline's split of the raw files."""
     from fashion.core.dataset import scale_pixels
-    from fashion.core.params import parse_checksums, parse_normalize
+    from fashion.core.params import validate_params
     from fashion.data.split import read_splits
 
-    normalize = parse_normalize(raw)
-    splits = read_splits(raw_directory, parse_checksums(raw), normalize.validation_fraction, normalize.seed)
+    settings = validate_params(raw)
+    normalize = settings.normalize
+    splits = read_splits(raw_directory, settings.download.checksums, normalize.validation_fraction, normalize.seed)
     return {name: (scale_pixels(images[:limit]), labels[:limit]) for name, (images, labels) in splits.items()}
 
 
@@ -235,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     changes = [setting_of(text) for text in args.set]
     keras = import_keras()
     from fashion.core.errors import PipelineError
-    from fashion.core.params import check_params, load_params, parse_ensembles, parse_model
+    from fashion.core.params import read_yaml, validate_params
     from fashion.training.precision import cpu_has_native_bfloat16, resolve_precision
 
     entries = documented_entries()
@@ -246,17 +247,17 @@ def main(argv: list[str] | None = None) -> int:
         if value is not None:
             entry[key] = value
     try:
-        raw = load_params(Path("params.yaml"))
+        raw = read_yaml(Path("params.yaml"))
         for section, named in entries.items():
             raw.setdefault(section, {}).update(named)
-        check_params(raw)
+        settings = validate_params(raw)
         data = read_data(raw, args.raw_directory, args.limit)
     except PipelineError as error:
         print(f"gpu_tier: {error}", file=sys.stderr)
         return 1
-    params = parse_model(raw, MODEL_NAME)
-    ensemble = parse_ensembles(raw)[ENSEMBLE_NAME]
-    precision = resolve_precision(params.precision, count_gpus(keras), cpu_has_native_bfloat16())
+    params = settings.model(MODEL_NAME)
+    ensemble = settings.ensembles[ENSEMBLE_NAME]
+    precision = resolve_precision(params.requested_precision, count_gpus(keras), cpu_has_native_bfloat16())
     print(f"{MODEL_NAME}: {params.epochs} epochs in {precision} on {keras.backend.backend()}", flush=True)
 
     network, record = train(keras, params, precision, data, args.budget_seconds)
@@ -264,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         asked, fit = params.epochs, record["epochs_that_fit"]
         print(f"{asked} epochs would outlast {args.budget_seconds:.0f} s; retraining for {fit}", flush=True)
         raw["models"][MODEL_NAME]["epochs"] = fit  # the recorded entry is then the one trained
-        params = parse_model(raw, MODEL_NAME)
+        params = validate_params(raw).model(MODEL_NAME)
         network, record = train(keras, params, precision, data, budget_seconds=None)
         record["shortened_from_epochs"] = asked
     result = {

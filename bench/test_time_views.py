@@ -16,19 +16,19 @@ sys.path.insert(0, str(ROOT))
 
 from fashion.core import paths  # noqa: E402
 from fashion.core.dataset import INFERENCE_BATCH_SIZE  # noqa: E402
-from fashion.core.params import load_params, parse_model  # noqa: E402
+from fashion.core.params import Params, load_params  # noqa: E402
 from fashion.data.arrays import load_split  # noqa: E402
 
 CHOICES = {"none": (False, 0), "flips": (True, 0), "shift 1": (False, 1), "flips + shift 1": (True, 1),
            "flips + shift 2": (True, 2)}  # fmt: skip
 
 
-def validated_groups(raw: dict) -> list[list[str]]:
+def validated_groups(settings: Params) -> list[list[str]]:
     """Each convolutional network of `models:` alone, then all of them together.
 
     Networks with validation scores only: a refit one (cnn_refit) trained on these images.
     """
-    entries = [parse_model(raw, name) for name in raw["models"]]
+    entries = settings.models.values()
     networks = [entry.name for entry in entries if entry.architecture == "convolutional" and not entry.refit]
     return [[name] for name in networks] + ([networks] if len(networks) > 1 else [])
 
@@ -37,12 +37,12 @@ def main() -> int:
     from fashion.models.ensemble import build_ensemble, member_views
     from fashion.models.saving import load_trained_model
 
-    raw = load_params(ROOT / paths.PARAMS_FILE)
-    groups = validated_groups(raw)
+    settings = load_params(ROOT / paths.PARAMS_FILE)
+    groups = validated_groups(settings)
     images, labels = load_split(ROOT / paths.PROCESSED_DIR, "validation")
     names = sorted({name for group in groups for name in group})
     models = {name: load_trained_model(ROOT / paths.model_file(name)) for name in names}
-    trained = {name: parse_model(raw, name).augmentation for name in names}
+    trained = {name: settings.models[name].augmentation for name in names}
     print("| members | " + " | ".join(CHOICES) + " |")
     print("|---|" + "---|" * len(CHOICES))
     for group in groups:

@@ -43,14 +43,14 @@ sys.path.insert(0, str(ROOT))
 from bench.entry_settings import set_key, setting_of  # noqa: E402
 from fashion.core import paths  # noqa: E402
 from fashion.core.errors import PipelineError  # noqa: E402
-from fashion.core.params import check_params, load_params, parse_distribute, parse_model  # noqa: E402
+from fashion.core.params import read_yaml, validate_params  # noqa: E402
 from fashion.data.arrays import load_split  # noqa: E402
 from fashion.data.split import stratified_split  # noqa: E402
 
 
 def screen(arguments, changes: list[tuple[list[str], object]]) -> dict:
     """Train the entry, changed as asked, on its share of the images; the report. PipelineError if it cannot."""
-    raw = load_params(paths.PARAMS_FILE)
+    raw = read_yaml(paths.PARAMS_FILE)
     entry = raw.get("models", {}).get(arguments.model)
     if not isinstance(entry, dict):
         raise PipelineError(f"params.yaml: no entry {arguments.model!r} in models:; name one of its keys.")
@@ -58,9 +58,9 @@ def screen(arguments, changes: list[tuple[list[str], object]]) -> dict:
         set_key(entry, keys, value)
     if arguments.epochs is not None:
         entry["epochs"] = arguments.epochs
-    check_params(raw)  # the changed entry against the schema and the rules between keys
-    params, strategy = parse_model(raw, arguments.model), parse_distribute(raw).strategy
-    if params.refit or params.learning_rate is None:
+    settings = validate_params(raw)  # the changed entry against the schema and the rules between keys
+    params, strategy = settings.model(arguments.model), settings.distribute.strategy
+    if params.refit or params.learning_rate_source != "params":
         raise PipelineError(
             f"{arguments.model} must train with validation at a fixed learning rate (no refit, no sweep); "
             "pick another entry, or --set refit=false or learning_rate=<number>."

@@ -29,7 +29,7 @@ import numpy as np
 
 from fashion.core import paths
 from fashion.core.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
-from fashion.core.params import load_params, parse_model
+from fashion.core.params import load_params
 from fashion.core.tensorflow_setup import keras, make_deterministic
 from fashion.data.arrays import load_split
 from fashion.data.input_pipeline import make_datasets, one_hot
@@ -92,13 +92,13 @@ def throughput(model_name: str, rounds: int) -> dict:
     and warmed up first; then each round times one window of each, back to back,
     and the speed-up is the median of the rounds' ratios.
     """
-    params = parse_model(load_params(paths.PARAMS_FILE), model_name)
+    params = load_params(paths.PARAMS_FILE).model(model_name)
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
     images_per_window = WINDOW_STEPS * params.batch_size
 
     make_deterministic(params.seed)
-    precision = machine_precision(params.precision)
+    precision = machine_precision(params.requested_precision)
     ours = build_model(params, precision)
     compile_model(ours, params, 0.001, len(training[0]), precision=precision)
     batches, _, _ = make_datasets(training, validation, params.batch_size, params.seed, params.augmentation)
@@ -146,7 +146,7 @@ def precision_speed(model_name: str, rounds: int) -> dict:
     As in `throughput`, the two run in alternating windows after a warm-up,
     so both see the same moments of this machine's drifting speed.
     """
-    params = parse_model(load_params(paths.PARAMS_FILE), model_name)
+    params = load_params(paths.PARAMS_FILE).model(model_name)
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
     images_per_window = WINDOW_STEPS * params.batch_size
@@ -187,13 +187,13 @@ def precision_speed(model_name: str, rounds: int) -> dict:
 
 
 def time_to_accuracy(model_name: str, target: float, max_epochs: int) -> dict:
-    params = parse_model(load_params(paths.PARAMS_FILE), model_name)
+    params = load_params(paths.PARAMS_FILE).model(model_name)
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
     test_images, test_labels = load_split(paths.PROCESSED_DIR, "test")
 
     make_deterministic(params.seed)
-    precision = machine_precision(params.precision)
+    precision = machine_precision(params.requested_precision)
     ours = build_model(params, precision)
     compile_model(ours, params, params.learning_rate, len(training[0]), precision=precision)
     batches, _, _ = make_datasets(training, validation, params.batch_size, params.seed, params.augmentation)

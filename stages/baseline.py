@@ -6,7 +6,7 @@ import sys
 from fashion.core import paths
 from fashion.core.atomic import check_writable, write_json
 from fashion.core.cli import stage_entry_point
-from fashion.core.params import load_params, parse_baseline
+from fashion.core.params import load_params
 from fashion.data.arrays import load_split
 
 
@@ -14,7 +14,7 @@ from fashion.data.arrays import load_split
 def main(argv=None) -> str:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--name", required=True, help="a key of `baselines:` in params.yaml")
-    params = parse_baseline(load_params(paths.PARAMS_FILE), parser.parse_args(argv).name)
+    params = load_params(paths.PARAMS_FILE).baseline(parser.parse_args(argv).name)
     model_file = paths.baseline_file(params.name)
     check_writable((model_file, paths.baseline_metrics_file(params.name)))
     training, validation = (load_split(paths.PROCESSED_DIR, split) for split in ("train", "validation"))

@@ -14,8 +14,8 @@ import time
 from fashion.core import paths
 from fashion.core.atomic import check_writable
 from fashion.core.cli import stage_entry_point
-from fashion.core.errors import PipelineError
-from fashion.core.params import check_batch_size, load_params, parse_distribute, parse_students
+from fashion.core.params import load_params
+from fashion.core.params.data_rules import check_batch
 from fashion.data.arrays import load_split
 
 
@@ -24,15 +24,12 @@ def main(argv=None) -> str:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--student", required=True, help="a key of `students:` in params.yaml")
     name = parser.parse_args(argv).student
-    raw = load_params(paths.PARAMS_FILE)
-    students, strategy = parse_students(raw), parse_distribute(raw).strategy
-    if name not in students:
-        raise PipelineError(f"params.yaml: no student named '{name}' (known: {', '.join(students) or 'none'}).")
-    student = students[name]
+    settings = load_params(paths.PARAMS_FILE)
+    student, strategy = settings.student(name), settings.distribute.strategy
     check_writable(paths.student_outputs(name))
     started = time.perf_counter()
     training, validation = (load_split(paths.PROCESSED_DIR, split) for split in ("train", "validation"))
-    check_batch_size(student.model, len(training[0]))
+    check_batch(student.where, student.model.batch_size, len(training[0]))
     loaded = time.perf_counter()
 
     from fashion.models.saving import load_trained_model, release_models  # TensorFlow loads only now
@@ -44,7 +41,8 @@ def main(argv=None) -> str:
     release_models()  # the teacher's memory, before the student trains
     targets = distillation_targets(training[1], probabilities, student.teacher_weight)
     model = student.model
-    result = train_model(model, model.learning_rate, strategy, training, validation, paths.live_dir(name), targets)
+    rate = model.learning_rate if model.learning_rate_source == "params" else None  # None: its own sweep picks
+    result = train_model(model, rate, strategy, training, validation, paths.live_dir(name), targets)
     result.write(name, paths.student_file(name), model.epochs, loaded - started, imported - loaded)
     return f"{result.summary(name)}; teacher {student.teacher} at weight {student.teacher_weight}"
 

@@ -5,16 +5,16 @@ import sys
 from fashion.core import paths
 from fashion.core.cli import stage_entry_point
 from fashion.core.dataset import DATASET_FILES
-from fashion.core.params import load_params, parse_download
+from fashion.core.params import load_params
 from fashion.data.download import download_all
 
 
 @stage_entry_point("download")
 def main(argv=None) -> str:
-    params = parse_download(load_params(paths.PARAMS_FILE))
+    params = load_params(paths.PARAMS_FILE).download
     sources = download_all(
         file_names=DATASET_FILES,
-        sha256=params.sha256,
+        sha256=params.checksums,
         mirrors=params.mirrors,
         destination=paths.RAW_DIR,
         timeout_seconds=params.timeout_seconds,

@@ -10,14 +10,14 @@ import sys
 from fashion.core import paths
 from fashion.core.atomic import check_writable, write_json
 from fashion.core.cli import stage_entry_point
-from fashion.core.params import load_params, parse_ensembles, parse_models
+from fashion.core.params import load_params
 from fashion.data.arrays import load_split
 
 
 @stage_entry_point("ensemble")
 def main(argv=None) -> str:
-    raw = load_params(paths.PARAMS_FILE)
-    models, ensembles = parse_models(raw), parse_ensembles(raw)
+    settings = load_params(paths.PARAMS_FILE)
+    models, ensembles = settings.trained_models, settings.ensembles
     for name in ensembles:
         check_writable((paths.ensemble_file(name), paths.ensemble_metrics_file(name)))
     validation = load_split(paths.PROCESSED_DIR, "validation")

@@ -4,23 +4,16 @@ import sys
 
 from fashion.core import paths
 from fashion.core.cli import stage_entry_point
-from fashion.core.params import (
-    load_params,
-    parse_baselines,
-    parse_ensembles,
-    parse_evaluate,
-    parse_models,
-    student_names,
-)
+from fashion.core.params import load_params
 from fashion.data.arrays import load_split
 from fashion.training.history import read_history
 
 
 @stage_entry_point("evaluate")
 def main(argv=None) -> str:
-    raw = load_params(paths.PARAMS_FILE)
-    models, students, params = parse_models(raw), student_names(raw), parse_evaluate(raw)
-    saved = paths.scored_files(models, parse_baselines(raw), parse_ensembles(raw), students)
+    settings = load_params(paths.PARAMS_FILE)
+    models, students, params = settings.trained_models, settings.students, settings.evaluate
+    saved = paths.scored_files(models, settings.baselines, settings.ensembles, students)
     images, labels = load_split(paths.PROCESSED_DIR, "test")
     histories = {name: read_history(paths.history_file(name)) for name in (*models, *students)}
 

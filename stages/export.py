@@ -10,22 +10,21 @@ import sys
 from fashion.core import paths
 from fashion.core.atomic import atomic_path, check_writable, write_json
 from fashion.core.cli import stage_entry_point
-from fashion.core.params import load_params, model_names, parse_export, student_names
+from fashion.core.params import load_params
 from fashion.data.arrays import load_split
 
 
 @stage_entry_point("export")
 def main(argv=None) -> str:
-    raw = load_params(paths.PARAMS_FILE)
-    params = parse_export(raw)
+    settings = load_params(paths.PARAMS_FILE)
     check_writable((paths.TFLITE_FILE, paths.EXPORT_METRICS_FILE))
     validation_images, _ = load_split(paths.PROCESSED_DIR, "validation")
 
     from fashion.models.saving import load_trained_model
     from fashion.serving.export import choose_model, export_and_check
 
-    students = student_names(raw)
-    name = choose_model(params.model, (*model_names(raw), *students), paths.train_metrics_file)
+    students = settings.students
+    name = choose_model(settings.export.model, (*settings.trained_models, *students), paths.train_metrics_file)
     chosen = paths.student_file(name) if name in students else paths.model_file(name)
     made = export_and_check(load_trained_model(chosen), paths.SAVED_MODEL_DIR, validation_images, name)
     with atomic_path(paths.TFLITE_FILE) as temporary:

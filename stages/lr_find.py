@@ -5,13 +5,13 @@ import sys
 from fashion.core import paths
 from fashion.core.atomic import write_csv, write_json
 from fashion.core.cli import stage_entry_point
-from fashion.core.params import load_params, parse_lr_find
+from fashion.core.params import load_params
 from fashion.data.arrays import load_split
 
 
 @stage_entry_point("lr_find")
 def main(argv=None) -> str:
-    params = parse_lr_find(load_params(paths.PARAMS_FILE))
+    params = load_params(paths.PARAMS_FILE).lr_find
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
 

@@ -6,16 +6,16 @@ from fashion.core import paths
 from fashion.core.atomic import write_json
 from fashion.core.cli import stage_entry_point
 from fashion.core.dataset import CLASS_NAMES, scale_pixels
-from fashion.core.params import load_params, parse_checksums, parse_normalize
+from fashion.core.params import load_params
 from fashion.data.arrays import save_split, write_checksums
 from fashion.data.split import count_per_class, read_splits
 
 
 @stage_entry_point("normalize")
 def main(argv=None) -> str:
-    raw = load_params(paths.PARAMS_FILE)
-    params = parse_normalize(raw)
-    splits = read_splits(paths.RAW_DIR, parse_checksums(raw), params.validation_fraction, params.seed)
+    settings = load_params(paths.PARAMS_FILE)
+    params = settings.normalize
+    splits = read_splits(paths.RAW_DIR, settings.download.checksums, params.validation_fraction, params.seed)
     for split, (images, labels) in splits.items():
         save_split(paths.PROCESSED_DIR, split, scale_pixels(images), labels)
     write_checksums(paths.PROCESSED_DIR)

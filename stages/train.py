@@ -8,7 +8,8 @@ import time
 from fashion.core import paths
 from fashion.core.atomic import check_writable
 from fashion.core.cli import stage_entry_point
-from fashion.core.params import check_batch_size, load_params, parse_distribute, parse_model
+from fashion.core.params import load_params
+from fashion.core.params.data_rules import check_batch
 from fashion.data.arrays import load_split
 from fashion.training.distribute import is_chief
 from fashion.training.lr_find import read_suggested_learning_rate
@@ -18,9 +19,9 @@ from fashion.training.lr_find import read_suggested_learning_rate
 def main(argv=None) -> str:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", required=True, help="a key of `models:` or `lr_find_models:` in params.yaml")
-    raw = load_params(paths.PARAMS_FILE)
-    params, strategy = parse_model(raw, parser.parse_args(argv).model), parse_distribute(raw).strategy
-    learning_rate = params.learning_rate
+    settings = load_params(paths.PARAMS_FILE)
+    params, strategy = settings.model(parser.parse_args(argv).model), settings.distribute.strategy
+    learning_rate = params.learning_rate if params.learning_rate_source == "params" else None  # None: its sweep's
     if params.learning_rate_source == "lr_find":
         learning_rate = read_suggested_learning_rate(paths.LR_FIND_METRICS_FILE)
     chief = is_chief(os.environ.get("TF_CONFIG"))  # only the chief of a multi-worker run writes
@@ -28,7 +29,7 @@ def main(argv=None) -> str:
         check_writable(paths.train_outputs(params.name))
     started = time.perf_counter()
     training, validation = (load_split(paths.PROCESSED_DIR, split) for split in ("train", "validation"))
-    check_batch_size(params, len(training[0]))
+    check_batch(params.where, params.batch_size, len(training[0]))
     loaded = time.perf_counter()
 
     from fashion.training.run import train_model  # TensorFlow loads only now, after every check

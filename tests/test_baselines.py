@@ -54,7 +54,7 @@ def test_bad_baseline_gives_one_line_and_writes_nothing(processed_project, capsy
 def test_a_baseline_may_not_take_a_models_name(project, capsys):
     set_baseline(project, "model_1", {"estimator": "GaussianNB"})
     assert baseline.main(["--name", "model_1"]) == 1
-    assert "baselines.model_1 must be a name that no model or ensemble uses" in capsys.readouterr().err
+    assert "baselines.model_1 must be a name that no entry of models: uses" in capsys.readouterr().err
 
 
 def test_a_fitted_baseline_is_saved_byte_identically_and_scores_as_it_did(processed_project):

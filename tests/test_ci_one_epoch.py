@@ -11,7 +11,7 @@ import importlib.util
 import yaml
 from synthetic import REPOSITORY_ROOT
 
-from fashion.core.params import check_params, parse_models
+from fashion.core.params import validate_params
 
 
 def one_epoch_overrides(params: dict) -> list[str]:
@@ -41,8 +41,8 @@ def applied(params: dict, options: list[str]) -> dict:
 def test_the_options_shorten_exactly_the_convolutional_entries_and_stay_valid():
     params = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
     shortened = applied(params, one_epoch_overrides(params))
-    check_params(shortened)
-    committed, trained = parse_models(params), parse_models(shortened)
+    validate_params(shortened)
+    committed, trained = validate_params(params).trained_models, validate_params(shortened).trained_models
     convolutional = [name for name, model in committed.items() if model.architecture == "convolutional"]
     assert convolutional, "params.yaml has no convolutional entry to shorten"
     for name, model in trained.items():

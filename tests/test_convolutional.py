@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
+from fashion.core.params import ConvolutionalNetwork
 from fashion.core.tensorflow_setup import keras
-from fashion.models.convolutional import ConvolutionalArchitecture, build_convolutional_model
+from fashion.models.convolutional import build_convolutional_model
 from fashion.models.cost import forward_flops
 from fashion.models.dense import build_dense_model
 
@@ -22,20 +23,20 @@ PROJECTION_FLOPS = 2 * (28 * 28 * 1 * 8 + 14 * 14 * 8 * 16)
 @pytest.mark.parametrize(
     ("architecture", "parameters", "flops"),
     [
-        (ConvolutionalArchitecture(blocks=TWO_BLOCKS), PLAIN_PARAMETERS, PLAIN_FLOPS),
+        (ConvolutionalNetwork(blocks=TWO_BLOCKS), PLAIN_PARAMETERS, PLAIN_FLOPS),
         (
-            ConvolutionalArchitecture(blocks=TWO_BLOCKS, residual=True),
+            ConvolutionalNetwork(blocks=TWO_BLOCKS, residual=True),
             PLAIN_PARAMETERS + PROJECTION_PARAMETERS,
             PLAIN_FLOPS + PROJECTION_FLOPS,
         ),
         (
-            ConvolutionalArchitecture(blocks=TWO_BLOCKS, dense_units=(32,), head_dropout=0.5),
+            ConvolutionalNetwork(blocks=TWO_BLOCKS, dense_units=(32,), head_dropout=0.5),
             PLAIN_PARAMETERS - (16 * 10 + 10) + (16 * 32 + 32) + (32 * 10 + 10),
             PLAIN_FLOPS - 2 * 16 * 10 + 2 * (16 * 32 + 32 * 10),
         ),
         (
             # No normalization: every convolution gets a bias instead.
-            ConvolutionalArchitecture(blocks=((4,),), batch_normalization=False, global_pooling="flatten"),
+            ConvolutionalNetwork(blocks=((4,),), batch_normalization=False, global_pooling="flatten"),
             (9 * 4 + 4) + (28 * 28 * 4 * 10 + 10),
             2 * (28 * 28 * 9 * 4 + 28 * 28 * 4 * 10),
         ),
@@ -52,7 +53,7 @@ def test_parameter_counts_and_flops(architecture, parameters, flops):
 
 
 def test_pooling_follows_every_block_but_the_last():
-    model = build_convolutional_model(ConvolutionalArchitecture(blocks=((4,), (4,), (4,))), 28, 10)
+    model = build_convolutional_model(ConvolutionalNetwork(blocks=((4,), (4,), (4,))), 28, 10)
     assert [layer.name for layer in model.layers if "pool" in layer.name] == [
         "block_1_pool", "block_2_pool", "global_pool",
     ]  # fmt: skip
@@ -60,7 +61,7 @@ def test_pooling_follows_every_block_but_the_last():
 
 
 def test_bfloat16_computes_in_bfloat16_but_answers_in_float32():
-    model = build_convolutional_model(ConvolutionalArchitecture(blocks=TWO_BLOCKS), 28, 10, "mixed_bfloat16")
+    model = build_convolutional_model(ConvolutionalNetwork(blocks=TWO_BLOCKS), 28, 10, "mixed_bfloat16")
     assert model.get_layer("block_2_conv_2").compute_dtype == "bfloat16"
     assert model.get_layer("block_2_conv_2").kernel.dtype == "float32"  # weights stay float32
     assert model.get_layer("probabilities").compute_dtype == "float32"
@@ -76,7 +77,7 @@ def test_dense_flops():
 def test_saved_convolutional_model_loads_in_safe_mode(tmp_path):
     from fashion.models.saving import load_trained_model
 
-    model = build_convolutional_model(ConvolutionalArchitecture(blocks=TWO_BLOCKS, residual=True), 28, 10)
+    model = build_convolutional_model(ConvolutionalNetwork(blocks=TWO_BLOCKS, residual=True), 28, 10)
     model.save(tmp_path / "model.keras")
     loaded = load_trained_model(tmp_path / "model.keras")
     images = np.random.default_rng(1).random((3, 28, 28), dtype=np.float32)

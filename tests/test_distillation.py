@@ -18,7 +18,7 @@ from synthetic import REPOSITORY_ROOT, with_multi_worker_strategy, write_params
 
 from fashion.core import paths
 from fashion.core.errors import PipelineError
-from fashion.core.params import check_params, load_params, parse_model, parse_students
+from fashion.core.params import read_yaml, validate_params
 from fashion.training.distillation import distillation_targets
 from stages import distill, ensemble, evaluate, export, train
 
@@ -65,7 +65,7 @@ def student_params(params: dict, **student) -> dict:
     [
         ({"recipe": "nothing"}, "students.student.recipe must be one of model_1_raw, model_1"),
         ({"teacher": "model_1"}, "students.student.teacher must be one of pair"),
-        ({"teacher_weight": 0}, "students.student.teacher_weight must be a positive number"),
+        ({"teacher_weight": 0}, "students.student.teacher_weight must be a number between 0.05 and 1.0"),
         ({"teacher_weight": 1.5}, "students.student.teacher_weight must be a number between 0.05 and 1.0"),
         ({"temperature": 2}, "unknown key 'students.student.temperature'"),
     ],
@@ -73,7 +73,7 @@ def student_params(params: dict, **student) -> dict:
 def test_a_bad_student_entry_is_refused_in_one_line(processed_project, change, message):
     params = student_params(yaml.safe_load(paths.PARAMS_FILE.read_text()), **change)
     with pytest.raises(PipelineError, match=re.escape(message)) as refused:
-        check_params(params)
+        validate_params(params)
     assert "\n" not in str(refused.value)
 
 
@@ -82,17 +82,17 @@ def test_students_refuse_refit_recipes_refit_teachers_taken_names_and_multi_work
     refit = copy.deepcopy(params)
     refit["models"]["model_1"].update(refit=True, restore_best_epoch=False)
     with pytest.raises(PipelineError, match=re.escape("recipe must be an entry without refit")):
-        check_params(refit)
+        validate_params(refit)
     refit["students"]["student"]["recipe"] = "model_1_raw"  # a validated recipe, but a teacher with a refit member
     with pytest.raises(PipelineError, match=re.escape("teacher must be an ensemble without refit members")):
-        check_params(refit)
+        validate_params(refit)
     taken = copy.deepcopy(params)
     taken["students"] = {"pair": taken["students"]["student"]}
-    taken_message = "students.pair must be a name that no model, ensemble or baseline uses"
+    taken_message = "students.pair must be a name that no entry of ensembles: uses"
     with pytest.raises(PipelineError, match=re.escape(taken_message)):
-        check_params(taken)
+        validate_params(taken)
     with pytest.raises(PipelineError, match=re.escape("students.student trains in the distill stage, which runs")):
-        check_params(with_multi_worker_strategy(copy.deepcopy(params)))
+        validate_params(with_multi_worker_strategy(copy.deepcopy(params)))
 
 
 def trained_weights(path) -> list[np.ndarray]:
@@ -140,7 +140,7 @@ def test_a_student_whose_teacher_is_missing_fails_in_one_line_and_writes_nothing
     assert error.startswith("distill: error: ensembles/pair.keras is missing") and "\n" not in error
     assert not any(path.exists() for path in paths.student_outputs("student"))
     assert distill.main(["--student", "nobody"]) == 1
-    assert "no student named 'nobody' (known: student)" in capsys.readouterr().err
+    assert "no student named 'nobody' under 'students' (known: student)" in capsys.readouterr().err
 
 
 def test_dvc_runs_a_student_after_its_teacher_and_before_evaluate_and_export(tmp_path):
@@ -162,9 +162,9 @@ def test_the_readmes_distillation_command_adds_a_valid_student_to_the_committed_
     found = re.search(r"-S '\+students\.(\w+)=(\{[^']*\})'", readme)
     assert found, "the README shows how to add a student"
     name, entry = found.group(1), yaml.safe_load(found.group(2))
-    params = load_params(REPOSITORY_ROOT / "params.yaml")
+    params = read_yaml(REPOSITORY_ROOT / "params.yaml")
     params["students"] = {name: entry}
-    check_params(params)
-    student = parse_students(params)[name]
-    assert student.model.network == parse_model(params, entry["recipe"]).network  # the recipe's network
+    validate_params(params)
+    student = validate_params(params).students[name]
+    assert student.model.network == validate_params(params).model(entry["recipe"]).network  # the recipe's network
     assert student.teacher in params["ensembles"] and student.model.name == name

@@ -8,7 +8,6 @@ import yaml
 from synthetic import REPOSITORY_ROOT, write_params
 
 from fashion.core import params, paths
-from fashion.core.params import Key, schema
 from stages import train
 
 GUIDE = (REPOSITORY_ROOT / "docs" / "extending.md").read_text()
@@ -16,21 +15,24 @@ GUIDE = (REPOSITORY_ROOT / "docs" / "extending.md").read_text()
 
 def test_a_new_architecture_is_one_builder_and_its_schema_keys(processed_project, monkeypatch):
     """docs/extending.md, "Add an architecture": register a builder, declare its keys, train it with the real stage."""
-    assert 'Key("width", "integer", "units of the one hidden layer", 64, 1, architectures=("wide",))' in GUIDE
+    from typing import Literal
+
+    from pydantic import Field
+
+    from fashion.core.params import ModelEntry, entries
     from fashion.core.tensorflow_setup import keras
     from fashion.models import registry
 
-    # 1. Its keys in the params schema: declaring a key for "wide" declares the architecture.
-    width = Key("width", "integer", "units of the one hidden layer", 64, 1, architectures=("wide",))
-    monkeypatch.setattr(schema, "MODEL_KEYS", (*schema.MODEL_KEYS, width))
+    # 1. Its entry class, as the guide writes it, and its line in ENTRY_CLASSES.
+    namespace = {"Literal": Literal, "Field": Field, "ModelEntry": ModelEntry}
+    exec(guide_block("**Add an architecture**", "python"), namespace)
+    monkeypatch.setitem(entries.ENTRY_CLASSES, "wide", namespace["WideEntry"])
 
-    # 2. One builder, registered under the architecture's name.
-    def build_wide(network: dict, precision: str, name: str) -> keras.Model:
-        inputs = keras.Input(shape=(28, 28), name="image")
-        hidden = keras.layers.Dense(network["width"], activation="relu")(keras.layers.Flatten()(inputs))
-        return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(hidden), name=name)
-
-    monkeypatch.setitem(registry.BUILDERS, "wide", build_wide)
+    # 2. One builder, as the guide writes it, registered under the architecture's name.
+    namespace |= {"keras": keras, "register_architecture": registry.register_architecture}
+    monkeypatch.setattr(registry, "BUILDERS", dict(registry.BUILDERS))
+    exec(guide_block('and `"wide": WideEntry` joins', "python"), namespace)
+    assert set(registry.BUILDERS) == {"dense", "convolutional", "wide"}
     # 3. An entry in params.yaml.
     settings = yaml.safe_load(paths.PARAMS_FILE.read_text())
     settings["models"]["wide_1"] = {"architecture": "wide", "width": 8, "optimizer": "adam", "learning_rate": 0.01,
@@ -53,7 +55,7 @@ def test_an_unregistered_architecture_is_a_params_error(processed_project, capsy
 def test_every_declared_architecture_has_a_builder():
     from fashion.models.registry import BUILDERS
 
-    assert set(params.known_architectures()) == set(BUILDERS)
+    assert set(params.ENTRY_CLASSES) == set(BUILDERS)
 
 
 def test_a_new_test_metric_is_one_entry(processed_project, monkeypatch):

@@ -50,7 +50,7 @@ def test_a_sweep_without_finite_losses_is_an_error():
 def test_fast_sweep_ramps_the_rate_over_one_epoch_and_suggests_from_validation_loss():
     from synthetic import make_images
 
-    from fashion.core.params import Augmentation, SweepParams
+    from fashion.core.params import Augmentation, Sweep
     from fashion.core.tensorflow_setup import make_deterministic
     from fashion.data.input_pipeline import one_hot, steps_per_epoch, training_dataset
     from fashion.models.dense import build_dense_model
@@ -59,7 +59,7 @@ def test_fast_sweep_ramps_the_rate_over_one_epoch_and_suggests_from_validation_l
 
     images, labels = make_images(per_class=40, seed=0)
     images = images.astype(np.float32) / 255
-    settings = SweepParams(
+    settings = Sweep(
         start_learning_rate=1e-4, end_learning_rate=1000.0, epochs=2, evaluate_every_steps=2, validation_images=50,
         smoothing=0.0, suggestion_divisor=4.0,
     )  # fmt: skip

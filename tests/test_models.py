@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from synthetic import REPOSITORY_ROOT
 
-from fashion.core.params import load_params, parse_model
+from fashion.core.params import load_params
 from fashion.core.tensorflow_setup import keras
 from fashion.models.dense import build_dense_model
 from fashion.training.optimization import compile_classifier
@@ -39,11 +39,11 @@ def test_raw_scaling_feeds_the_first_layer_0_to_255():
 
 
 def test_the_default_models_reproduce_the_study():
-    raw = load_params(REPOSITORY_ROOT / "params.yaml")
-    assert parse_model(raw, "model_1").network["hidden_units"] == (4, 4)
-    assert parse_model(raw, "model_1_raw").network["input_scaling"] == "raw"
-    assert parse_model(raw, "model_2").network["hidden_units"] == (4, 4, 4)
-    assert parse_model(raw, "model_4").learning_rate is None  # Taken from lr_find.
+    settings = load_params(REPOSITORY_ROOT / "params.yaml")
+    assert settings.model("model_1").hidden_units == (4, 4)
+    assert settings.model("model_1_raw").input_scaling == "raw"
+    assert settings.model("model_2").hidden_units == (4, 4, 4)
+    assert settings.model("model_4").learning_rate_source == "lr_find"  # Taken from lr_find.
 
 
 def test_compiled_loss_takes_probabilities_not_logits():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fashion.core.params import parse_model
+from fashion.core.params import DenseEntry
 from fashion.training.optimization import entry_optimizer
 
 SGD_ENTRY = {
@@ -18,7 +18,7 @@ SGD_ENTRY = {
 
 
 def optimizer_for(entry: dict):
-    return entry_optimizer(parse_model({"models": {"walked": entry}}, "walked"), 0.1)
+    return entry_optimizer(DenseEntry.model_validate(entry), 0.1)
 
 
 @pytest.mark.parametrize("nesterov", [False, True])

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from synthetic import REPOSITORY_ROOT, write_params
 
-from fashion.core.params import load_params, parse_ensembles
+from fashion.core.params import read_yaml, validate_params
 from stages import download, evaluate, lr_find, normalize, train
 
 OUTPUT_DIRECTORIES = ("data", "models", "metrics", "plots")
@@ -41,7 +41,7 @@ CASES = [
     # (stage, key, value, words the message must contain)
     (download, "download.mirrors", [], "download.mirrors must be a non-empty list"),
     (download, "download.mirrors", ["ftp://example.org/"], "download.mirrors[0] must be a URL starting with"),
-    (download, "download.timeout_seconds", "fast", "download.timeout_seconds must be a positive number"),
+    (download, "download.timeout_seconds", "fast", "download.timeout_seconds must be a number between 0.1 and 3600.0"),
     (download, "download.sha256.t10k-images-idx3-ubyte.gz", "abc", "must be 64 lowercase hex digits"),
     (download, "download.retries", 3, "unknown key 'download.retries'"),
     (normalize, "normalize.validation_fraction", 1.5, "strictly between 0 and 1"),
@@ -82,12 +82,12 @@ CASES = [
     (train, "models.model_1.augmentation", [2], "models.model_1.augmentation must be a mapping"),
     (train, "models.model_1.restore_best_epoch", "yes", "models.model_1.restore_best_epoch must be true or false"),
     (train, "models.model_1.blocks", [[8]], "unknown key 'models.model_1.blocks'"),  # dense entries have none
-    (train, "models.cnn.blocks", [], "models.cnn.blocks must be a non-empty list of blocks"),
+    (train, "models.cnn.blocks", [], "models.cnn.blocks must be a non-empty list of lists of positive integers"),
     (train, "models.cnn.blocks", [[8], [0]], "models.cnn.blocks[1][0] must be an integer of at least 1"),
     (train, "models.cnn.kernel_size", 9, "models.cnn.kernel_size must be an integer of at least 1 and at most 7"),
     (train, "models.cnn.global_pooling", "min", "must be one of average, max, flatten"),
     (train, "models.cnn.hidden_units", [4], "unknown key 'models.cnn.hidden_units'"),
-    (train, "models.cnn.head_dropout", -0.1, "models.cnn.head_dropout must be a number of at least 0.0"),
+    (train, "models.cnn.head_dropout", -0.1, "models.cnn.head_dropout must be a number between 0.0 and 0.9"),
     (evaluate, "ensembles.ensemble", {**ENSEMBLE_ENTRY, "members": ["cnn"]}, "or one with test-time augmentation"),
     (evaluate, "ensembles.ensemble.members", ["cnn", "cnn"], "a list of different model names"),
     (evaluate, "ensembles.ensemble.members", ["cnn", "model_9"], "ensembles.ensemble.members must be one of"),
@@ -99,7 +99,7 @@ CASES = [
         {"members": ["model_1", "model_2"], "flip_test_time_augmentation": True},
         "flip_test_time_augmentation must be false: no member trained with augmentation.horizontal_flip",
     ),
-    (evaluate, "ensembles.model_1", ENSEMBLE_ENTRY, "ensembles.model_1 must be a name that no model entry uses"),
+    (evaluate, "ensembles.model_1", ENSEMBLE_ENTRY, "ensembles.model_1 must be a name that no entry of models: uses"),
     (train, "models.model_1.epochs", 2.5, "models.model_1.epochs must be an integer"),
     (train, "models.model_1.batch_size", True, "models.model_1.batch_size must be an integer"),
     (train, "models.model_1.activation", "relu6", "models.model_1.activation must be one of"),
@@ -108,7 +108,7 @@ CASES = [
     (train, "models.model_1.hidden_units", [], "must be a non-empty list of positive integers"),
     (evaluate, "evaluate.grid_rows", 0, "evaluate.grid_rows must be an integer of at least 1"),
     (evaluate, "models", {}, "ensembles.cnn_tta.members must be one of model_4, got 'cnn'"),
-    (evaluate, "training", {"epochs": 3}, "unknown section 'training'"),
+    (evaluate, "training", {"epochs": 3}, "unknown key 'training'; allowed keys are download, normalize"),
 ]
 
 
@@ -131,7 +131,7 @@ def test_bad_param_gives_one_line_and_writes_nothing(project, capsys, stage, key
 def test_one_member_with_flips_is_that_model_with_test_time_augmentation(project):
     params = yaml.safe_load((project / "params.yaml").read_text())
     params["ensembles"] = {"cnn_flips": {"members": ["cnn"], "flip_test_time_augmentation": True}}
-    parsed = parse_ensembles(params)["cnn_flips"]
+    parsed = validate_params(params).ensembles["cnn_flips"]
     assert parsed.members == ("cnn",) and parsed.flip_test_time_augmentation
 
 
@@ -144,7 +144,7 @@ def test_params_read_as_dvc_reads_them():
     """The stages read params.yaml with DVC's own loader (`dvc.utils.serialize.load_yaml`)."""
     from dvc.utils.serialize import load_yaml
 
-    assert load_params(REPOSITORY_ROOT / "params.yaml") == load_yaml(REPOSITORY_ROOT / "params.yaml")
+    assert read_yaml(REPOSITORY_ROOT / "params.yaml") == load_yaml(REPOSITORY_ROOT / "params.yaml")
 
 
 def test_missing_params_file_and_invalid_yaml(project, capsys):
@@ -191,5 +191,5 @@ def test_a_batch_larger_than_the_training_split_is_an_error(processed_project, c
     write_params(processed_project, params)
     assert train.main(["--model", "model_1"]) == 1
     error = capsys.readouterr().err
-    assert "batch_size (10000) is larger than the training split (240 images)" in error
+    assert "batch_size (10,000) is larger than the training split (240 images)" in error
     assert not (processed_project / "models" / "model_1.keras").exists()

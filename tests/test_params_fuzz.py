@@ -19,26 +19,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import REPOSITORY_ROOT, write_params
 
-from fashion.core.params import (
-    ACTIVATIONS,
-    ARCHITECTURES,
-    EXPORT_BEST,
-    GLOBAL_POOLINGS,
-    INPUT_SCALINGS,
-    LEARNING_RATE_FROM_LR_FIND,
-    LEARNING_RATE_FROM_OWN_SWEEP,
-    MIRROR_SCHEMES,
-    MODEL_KEYS_BY_NAME,
-    OPTIMIZERS,
-    POOLINGS,
-    PRECISIONS,
-    REQUIRED,
-    SCHEDULES,
-    STRATEGIES,
-    STUDY_OPTIMIZERS,
-)
+from fashion.core.params import EXPORT_BEST, LEARNING_RATE_FROM_OWN_SWEEP, STRATEGIES, LrFind
+from fashion.core.params.json_schema import model_entry_keys
+from fashion.core.params.sections import MIRROR_SCHEMES
 from stages import baseline, download, ensemble, evaluate, export, lr_find, normalize, train
 
+# The choices of each model key, from the entry classes' one declaration.
+CHOICES = {name: schema["enum"] for name, _, schema, _ in model_entry_keys() if "enum" in schema}
+ACTIVATIONS, OPTIMIZERS, INPUT_SCALINGS = CHOICES["activation"], CHOICES["optimizer"], CHOICES["input_scaling"]
+ARCHITECTURES, POOLINGS, GLOBAL_POOLINGS = CHOICES["architecture"], CHOICES["pooling"], CHOICES["global_pooling"]
+SCHEDULES, PRECISIONS = CHOICES["schedule"], CHOICES["precision"]
+STUDY_OPTIMIZERS = LrFind.model_json_schema()["properties"]["optimizer"]["enum"]
+# Model keys that may be left out; learning_rate only in lr_find_models (where it must be).
+OPTIONAL_MODEL_KEYS = {name for name, _, _, required in model_entry_keys() if not required} - {"learning_rate"}
 PARAMS = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
 MODEL_SECTIONS = ("models", "lr_find_models")
 MODEL_NAMES = [name for section in MODEL_SECTIONS for name in PARAMS[section]]
@@ -130,9 +123,7 @@ INVALID_VALUES = {
         st.floats(max_value=0.0, allow_nan=False),
         st.integers(max_value=0),  # a positive integer is a valid rate, so text_except's integers would not do
         not_finite,
-        st.text(max_size=12).filter(
-            lambda value: value not in (LEARNING_RATE_FROM_LR_FIND, LEARNING_RATE_FROM_OWN_SWEEP)
-        ),
+        st.text(max_size=12).filter(lambda value: value not in ("lr_find", LEARNING_RATE_FROM_OWN_SWEEP)),
         st.none(),
         st.booleans(),
     ),
@@ -222,7 +213,7 @@ def is_optional(path: tuple) -> bool:
         return path[-1] == "shift_test_time_augmentation"
     if path[0] not in MODEL_SECTIONS or len(path) < 3:
         return False
-    return MODEL_KEYS_BY_NAME[".".join(path[2:])].default is not REQUIRED
+    return ".".join(path[2:]) in OPTIONAL_MODEL_KEYS
 
 
 LEAVES = list(leaves(PARAMS))

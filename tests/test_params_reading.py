@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from synthetic import REPOSITORY_ROOT, write_params
 
 from fashion.core.errors import PipelineError
-from fashion.core.params import load_params, parse_lr_find, parse_model, parse_normalize
+from fashion.core.params import load_params, read_yaml
 from stages import download
 
 PARAMS_TEXT = (REPOSITORY_ROOT / "params.yaml").read_text()
@@ -53,11 +53,11 @@ AMBIGUOUS_SCALARS = st.one_of(
 )
 # (section line, key, how the stage reads it)
 READERS = {
-    "epochs": ("  model_1:", lambda path: parse_model(load_params(path), "model_1").epochs),
-    "restore_best_epoch": ("  cnn:", lambda path: parse_model(load_params(path), "cnn").restore_best_epoch),
-    "learning_rate": ("  model_1:", lambda path: parse_model(load_params(path), "model_1").learning_rate),
-    "seed": ("\nnormalize:\n", lambda path: parse_normalize(load_params(path)).seed),
-    "epochs_per_decade": ("\nlr_find:\n", lambda path: parse_lr_find(load_params(path)).epochs_per_decade),
+    "epochs": ("  model_1:", lambda path: load_params(path).model("model_1").epochs),
+    "restore_best_epoch": ("  cnn:", lambda path: load_params(path).model("cnn").restore_best_epoch),
+    "learning_rate": ("  model_1:", lambda path: load_params(path).model("model_1").learning_rate),
+    "seed": ("\nnormalize:\n", lambda path: load_params(path).normalize.seed),
+    "epochs_per_decade": ("\nlr_find:\n", lambda path: load_params(path).lr_find.epochs_per_decade),
 }
 DVC_PATHS = {
     "epochs": ("models", "model_1", "epochs"),
@@ -108,7 +108,7 @@ def test_dvc_params_diff_records_the_values_the_stages_use(tmp_path):
         cwd=repository, env=environment(), check=True, capture_output=True, text=True,
     )  # fmt: skip
     recorded = json.loads(diff.stdout)["params.yaml"]
-    model = parse_model(load_params(repository / "params.yaml"), "model_1")
+    model = load_params(repository / "params.yaml").model("model_1")
     assert recorded["models.model_1.epochs"]["new"] == model.epochs == 12
     assert recorded["models.model_1.learning_rate"]["new"] == model.learning_rate == 0.002
     for entry, key, value in (("model_1", "epochs", "1:30"), ("cnn", "restore_best_epoch", "on")):
@@ -123,7 +123,8 @@ def test_aliases_and_merge_keys_are_read_as_dvc_reads_them(tmp_path):
     )
     path = tmp_path / "params.yaml"
     path.write_text(text)
-    params = load_params(path)
+    params = read_yaml(path)
+    load_params(path)  # and the stages accept it
     assert params == load_yaml(path)
     assert params["models"]["model_3"] == {**params["models"]["model_2"], "epochs": 3}
 
@@ -188,7 +189,7 @@ def rename_model(old: str, new: str):
         (hostile_baseline("StandardScaler"), "'StandardScaler' is not a scikit-learn classifier"),
         (hostile_baseline("OneVsRestClassifier"), "OneVsRestClassifier needs another estimator as its estimator"),
         (set_key("baselines", "mlp", "arguments", "hidden_layer_sizes", value=[{"a": 1}]),
-         "baselines.mlp.arguments.hidden_layer_sizes must be a number, string, null or a list of them"),
+         "baselines.mlp.arguments.hidden_layer_sizes must be a number, string, boolean, null or a list of them"),
         (set_key("baselines", "random_forest", "arguments", "n_estimators", value=1e12),
          "The 'n_estimators' parameter of RandomForestClassifier must be an int"),
         (set_key("lr_find", "batch_size", value=10**9), "lr_find.batch_size (1,000,000,000) is larger than the"),

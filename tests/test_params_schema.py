@@ -1,7 +1,8 @@
 """Property-based: every key of a model entry does what it says, or the entry is rejected.
 
-The test walks `fashion.core.params.MODEL_KEYS`, the one declaration of every key
-a model entry may have, so a new key is covered without editing this file.
+The test walks every key of the pydantic entry classes (through their JSON
+Schema, `model_entry_keys`), the one declaration of every key a model entry
+may have, so a new key is covered without editing this file.
 For each key, Hypothesis draws a valid value other than the base entry's,
 and the real train stage trains both on tiny synthetic data. Either the
 trained weights, the per-epoch history or the sweep's record differ, or the
@@ -20,7 +21,8 @@ from hypothesis import strategies as st
 from synthetic import write_params
 
 from fashion.core import paths
-from fashion.core.params import MODEL_KEYS, PRECISION_AUTO, REQUIRED, Key, model_keys
+from fashion.core.params import PRECISION_AUTO
+from fashion.core.params.json_schema import model_entry_keys
 from stages import train
 
 # Base entries chosen so that every optional mechanism is on and observable:
@@ -52,13 +54,20 @@ BASE_ENTRIES["sweeping"] = {
 }  # fmt: skip
 
 
-def walked_keys(base: str) -> list[Key]:
+def walked_keys(base: str) -> list[tuple[str, dict]]:
+    """(dotted name, JSON Schema) of every key an entry of the base's architecture may have, but `architecture`."""
     architecture = BASE_ENTRIES[base].get("architecture", "dense")
     sweeping = base == "sweeping"
-    return [key for key in model_keys(architecture) if key.name.startswith("sweep.") == sweeping]
+    return [
+        (name, schema)
+        for name, architectures, schema, _ in model_entry_keys()
+        if (not architectures or architecture in architectures)
+        and name != "architecture"
+        and name.startswith("sweep.") == sweeping
+    ]
 
 
-WALKED = [(base, key) for base in BASE_ENTRIES for key in walked_keys(base)]
+WALKED = [(base, *key) for base in BASE_ENTRIES for key in walked_keys(base)]
 
 
 def get_value(entry: dict, dotted: str, default=None):
@@ -74,29 +83,27 @@ def with_value(entry: dict, dotted: str, value) -> dict:
     return changed
 
 
-def valid_values(key: Key, base):
-    """Values `key` accepts on its own, near the base value (so training stays tiny), other than `base`."""
-    if key.kind == "choice":
+def valid_values(name: str, schema: dict, base):
+    """Values the key accepts on its own, near the base value (so training stays tiny), other than `base`."""
+    kind, low, high = schema.get("type"), schema.get("minimum"), schema.get("maximum")
+    if "enum" in schema:
         # auto is another name for one of the others, chosen per machine (tests/test_precision.py).
-        strategy = st.sampled_from([choice for choice in key.choices if choice != PRECISION_AUTO])
-    elif key.kind == "boolean":
+        strategy = st.sampled_from([choice for choice in schema["enum"] if choice != PRECISION_AUTO])
+    elif kind == "boolean":
         strategy = st.booleans()
-    elif key.kind == "integer":
-        low = max(int(key.minimum or 0), int(base) - 2)
-        high = int(base) + 2 if key.maximum is None else min(int(key.maximum), int(base) + 2)
-        strategy = st.integers(low, high)
-    elif key.kind in ("number", "fraction"):
-        low = max(key.minimum or 0.0, base / 2 if base else 0.0)
-        high = base * 2 if base else (key.minimum or 0.0) + 0.2
-        strategy = st.floats(low, high if key.maximum is None else min(key.maximum, high))
-    elif key.kind == "learning_rate":
+    elif kind == "integer":
+        strategy = st.integers(max(int(low or 0), int(base) - 2), min(int(base) + 2, int(high or base + 2)))
+    elif kind == "number":
+        top = base * 2 if base else (low or 0.0) + 0.2
+        strategy = st.floats(max(low or 0.0, base / 2 if base else 0.0), top if high is None else min(high, top))
+    elif name == "learning_rate":
         strategy = st.one_of(st.just("sweep"), st.floats(0.005, 0.1))
-    elif key.kind in ("units", "optional_units"):
-        strategy = st.lists(st.integers(1, 12), min_size=1 if key.kind == "units" else 0, max_size=2)
-    elif key.kind == "blocks":
+    elif kind == "array" and schema["items"].get("type") == "integer":
+        strategy = st.lists(st.integers(1, 12), min_size=schema.get("minItems", 0), max_size=2)
+    elif kind == "array" and schema["items"].get("type") == "array":
         strategy = st.lists(st.lists(st.integers(1, 8), min_size=1, max_size=2), min_size=1, max_size=2)
     else:
-        raise AssertionError(f"no strategy for the kind {key.kind!r} of {key.name}: add one")
+        raise AssertionError(f"no strategy for {name} ({schema}): add one")
     return strategy.filter(lambda value: value != base)
 
 
@@ -143,37 +150,40 @@ def differ(first: dict, second: dict, include_sweep: bool, include_weight_choice
 BASELINES: dict[str, dict] = {}
 
 
-def test_the_base_entries_are_valid_and_hold_every_key():
-    for entry in BASE_ENTRIES.values():
-        declared = {key.name for key in model_keys(entry.get("architecture", "dense"))} - {"architecture"}
+def test_the_base_entries_are_valid_and_hold_every_required_key():
+    from fashion.core.params import ENTRY_CLASSES
+
+    for base, entry in BASE_ENTRIES.items():
+        ENTRY_CLASSES[entry.get("architecture", "dense")].model_validate(entry)
+        required = {name for name, schema in walked_keys(base) if "default" not in schema}
         given_keys = {
             f"{name}.{nested}" for name, value in entry.items() if isinstance(value, dict) for nested in value
         }
         given_keys |= {name for name, value in entry.items() if not isinstance(value, dict)}
-        assert declared <= given_keys | {key.name for key in MODEL_KEYS if key.default is not REQUIRED}
+        assert required <= given_keys
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("base_name", "key"), WALKED, ids=[f"{base}-{key.name}" for base, key in WALKED])
+@pytest.mark.parametrize(("base_name", "name", "schema"), WALKED, ids=[f"{base}-{name}" for base, name, _ in WALKED])
 @settings(max_examples=1, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])  # fmt: skip
 @given(data=st.data())
-def test_every_accepted_value_changes_the_trained_model(processed_project, base_name, key, data, capsys):
+def test_every_accepted_value_changes_the_trained_model(processed_project, base_name, name, schema, data, capsys):
     base_entry = BASE_ENTRIES[base_name]
-    base = get_value(base_entry, key.name, key.default)
-    value = data.draw(valid_values(key, base), label=key.name)
+    base = get_value(base_entry, name, schema.get("default"))
+    value = data.draw(valid_values(name, schema, base), label=name)
     if base_name not in BASELINES:
         BASELINES[base_name] = train_and_observe(processed_project, base_entry)
     baseline = BASELINES[base_name]
     assert baseline != "rejected", capsys.readouterr().err
     capsys.readouterr()  # the baseline's progress bars
 
-    outcome = train_and_observe(processed_project, with_value(base_entry, key.name, value))
+    outcome = train_and_observe(processed_project, with_value(base_entry, name, value))
 
     error = capsys.readouterr().err
     if outcome == "rejected":
         assert error.startswith("train: error: params.yaml") and len(error.strip().splitlines()) == 1, error
     else:
-        averaged = key.name == "moving_average_momentum"
-        changed = differ(baseline, outcome, key.name.startswith("sweep."), include_weight_choice=averaged)
-        assert changed, f"{key.name}: {base!r} and {value!r} trained the same model"
+        averaged = name == "moving_average_momentum"
+        changed = differ(baseline, outcome, name.startswith("sweep."), include_weight_choice=averaged)
+        assert changed, f"{name}: {base!r} and {value!r} trained the same model"

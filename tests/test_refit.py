@@ -20,7 +20,7 @@ from synthetic import with_multi_worker_strategy, write_params
 
 from fashion.core import paths
 from fashion.core.errors import PipelineError
-from fashion.core.params import check_params, parse_model
+from fashion.core.params import validate_params
 from fashion.data.arrays import load_split
 from fashion.training.history import learning_curve_rows, read_history
 from scripts.tables.results import validation_score
@@ -83,7 +83,7 @@ def test_a_refit_learns_from_the_validation_images_and_an_ordinary_entry_does_no
 
     def weights(refit: bool, validation_split) -> list[np.ndarray]:
         raw["models"]["model_1"]["refit"] = refit
-        params = parse_model(raw, "model_1")
+        params = validate_params(raw).model("model_1")
         live = Path(tempfile.mkdtemp()) / "live"
         return train_model(
             params, params.learning_rate, "one_device", training, validation_split, live
@@ -110,7 +110,7 @@ def test_a_refit_learns_from_the_validation_images_and_an_ordinary_entry_does_no
 def test_a_refit_with_anything_that_chooses_by_validation_is_refused_in_one_line(project, changes, named):
     params = refit_params(yaml.safe_load(paths.PARAMS_FILE.read_text()), **changes)
     with pytest.raises(PipelineError, match=named) as raised:
-        check_params(params)
+        validate_params(params)
     assert "\n" not in str(raised.value)
 
 

@@ -86,7 +86,7 @@ np.save(sys.argv[2], model.predict(np.load(sys.argv[3]), verbose=0))
 
 def test_a_model_trained_with_a_schedule_loads_in_plain_keras(tmp_path, monkeypatch):
     """The saved file holds no optimizer or schedule: OneCycle does not stop a fresh Python from opening it."""
-    from fashion.core.params import parse_model
+    from fashion.core.params import DenseEntry
     from fashion.training.optimization import compile_model
 
     monkeypatch.chdir(tmp_path)
@@ -94,7 +94,7 @@ def test_a_model_trained_with_a_schedule_loads_in_plain_keras(tmp_path, monkeypa
     raw = {"models": {"tiny": {"optimizer": "adamw", "weight_decay": 0.01, "learning_rate": 0.01, "epochs": 2,
                                "batch_size": 8, "seed": 0, "schedule": "one_cycle", "hidden_units": [4],
                                "input_scaling": "unit"}}}  # fmt: skip
-    compile_model(model, parse_model(raw, "tiny"), 0.01, 16)
+    compile_model(model, DenseEntry.model_validate(raw["models"]["tiny"]), 0.01, 16)
     images = np.random.default_rng(0).random((16, 28, 28), dtype=np.float32)
     model.fit(images, np.eye(10, dtype=np.float32)[np.arange(16) % 10], epochs=1, batch_size=8, verbose=0)
     save_model(model, tmp_path / "model.keras")

@@ -30,7 +30,7 @@ from fashion.baselines.saving import STORED_TYPES, canonical_archive, load_basel
 from fashion.core import paths
 from fashion.core.dataset import TRAIN_LABELS_FILE
 from fashion.core.errors import MAXIMUM_MESSAGE_CHARACTERS, PipelineError
-from fashion.core.params import load_params, parse_baselines
+from fashion.core.params import load_params
 from fashion.data.download import MirrorError, download_file, fetch
 from fashion.data.images import load_picture
 from fashion.serving.predict import load_inputs
@@ -215,7 +215,7 @@ def test_every_committed_baseline_stores_only_the_listed_types(tmp_path, monkeyp
     monkeypatch.chdir(tmp_path)
     images, labels = make_images(per_class=10, seed=0)
     stored = set()
-    for params in parse_baselines(load_params(REPOSITORY_ROOT / "params.yaml")).values():
+    for params in load_params(REPOSITORY_ROOT / "params.yaml").baselines.values():
         pipeline = build_baseline(params)
         fit_baseline(pipeline, images / 255.0, labels, params.name)
         save_baseline(pipeline, tmp_path / f"{params.name}.skops")
@@ -298,8 +298,6 @@ def test_a_mirror_with_a_fragment_or_query_is_refused(tmp_path, url):
 
 
 def test_params_refuse_such_a_mirror_and_an_endless_timeout_before_any_stage(tmp_path):
-    from fashion.core.params import parse_download
-
     params = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
     for key, value, problem in (
         ("mirrors", ["file:///dev/zero#"], "no query"),
@@ -308,7 +306,7 @@ def test_params_refuse_such_a_mirror_and_an_endless_timeout_before_any_stage(tmp
         changed = {**params, "download": {**params["download"], key: value}}
         (tmp_path / "params.yaml").write_text(yaml.safe_dump(changed))
         with pytest.raises(PipelineError, match=problem) as raised:
-            parse_download(load_params(tmp_path / "params.yaml"))
+            load_params(tmp_path / "params.yaml")
         assert_one_short_line(raised.value)
 
 
@@ -445,11 +443,9 @@ def test_an_alias_bomb_in_params_gives_a_short_line_quickly(tmp_path):
     seed = text.index("  seed: ", normalize)
     text = text[:seed] + f"  seed: [{', '.join(levels)}]" + text[text.index("\n", seed) :]
     (tmp_path / "params.yaml").write_text(text)
-    from fashion.core.params import check_params
-
     started = time.perf_counter()
     with pytest.raises(PipelineError, match=r"normalize\.seed must be an integer") as raised:
-        check_params(load_params(tmp_path / "params.yaml"))
+        load_params(tmp_path / "params.yaml")
     assert time.perf_counter() - started < 1
     assert_one_short_line(raised.value)
 
@@ -470,7 +466,7 @@ def test_a_tampered_learning_rate_stops_training_before_it_starts(processed_proj
 
     paths.LR_FIND_METRICS_FILE.parent.mkdir(parents=True, exist_ok=True)
     paths.LR_FIND_METRICS_FILE.write_text(content)
-    name = next(iter(load_params(paths.PARAMS_FILE)["lr_find_models"]))
+    name = next(iter(load_params(paths.PARAMS_FILE).lr_find_models))
     assert train.main(["--model", name]) == 1
     message = capsys.readouterr().err
     assert message.startswith("train: error: metrics/lr_find.json") and problem in message

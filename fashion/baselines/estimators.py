@@ -17,11 +17,11 @@ from sklearn.preprocessing import StandardScaler
 
 from fashion.core.dataset import NUMBER_OF_CLASSES
 from fashion.core.errors import PipelineError
-from fashion.core.params import BaselineParams
+from fashion.core.params import Baseline
 from fashion.core.params.data_rules import check_baseline
 
 
-def build_baseline(params: BaselineParams) -> Pipeline:
+def build_baseline(params: Baseline) -> Pipeline:
     """The entry's classifier (after a scaler when `standardize`), checked by `check_baseline` first."""
     estimator_class = check_baseline(params)
     accepted = estimator_class().get_params(deep=False)
@@ -44,7 +44,7 @@ class FittedBaseline:
 
 
 def train_baseline(
-    params: BaselineParams, training: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray]
+    params: Baseline, training: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray]
 ) -> FittedBaseline:
     """Build the entry's classifier, fit it on `training` and score it on `validation` (never the test set)."""
     pipeline = build_baseline(params)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from fashion.core.dataset import INFERENCE_BATCH_SIZE
-from fashion.core.params import Augmentation, EnsembleParams
+from fashion.core.params import Augmentation, Ensemble
 from fashion.core.tensorflow_setup import keras
 from fashion.evaluation.scores import cross_entropy
 from fashion.models.cost import forward_flops
@@ -11,7 +11,7 @@ from fashion.models.ensemble import build_ensemble, member_views
 
 
 def assemble_ensemble(
-    params: EnsembleParams,
+    params: Ensemble,
     members: list[keras.Model],
     trained_augmentations: list[Augmentation],
     validation: tuple[np.ndarray, np.ndarray] | None,

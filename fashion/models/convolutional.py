@@ -8,41 +8,12 @@ dense head end in a 10-way softmax. The softmax always runs in float32, so a
 bfloat16 network still gives well-calibrated probabilities.
 """
 
-from dataclasses import dataclass
-
-from fashion.core.params import MODEL_KEYS_BY_NAME
+from fashion.core.params import ConvolutionalNetwork
 from fashion.core.tensorflow_setup import keras
 
 
-def default_of(key: str):
-    """A key's default, from its one declaration in `MODEL_KEYS`."""
-    return MODEL_KEYS_BY_NAME[key].default
-
-
-@dataclass(frozen=True)
-class ConvolutionalArchitecture:
-    """The shape of a convolutional network (built by `fashion.models.convolutional`).
-
-    `blocks` holds each block's filters per convolution, e.g. ((32,), (64, 64)):
-    one 32-filter convolution, pooling, two 64-filter convolutions. Pooling
-    follows every block but the last; dropout follows every block. A field left
-    out takes the default the params schema declares for its key.
-    """
-
-    blocks: tuple[tuple[int, ...], ...]
-    kernel_size: int = default_of("kernel_size")
-    batch_normalization: bool = default_of("batch_normalization")
-    residual: bool = default_of("residual")
-    pooling: str = default_of("pooling")
-    block_dropout: float = default_of("block_dropout")
-    global_pooling: str = default_of("global_pooling")
-    dense_units: tuple[int, ...] = default_of("dense_units")
-    head_dropout: float = default_of("head_dropout")
-    activation: str = default_of("activation")
-
-
 def build_convolutional_model(
-    architecture: ConvolutionalArchitecture,
+    architecture: ConvolutionalNetwork,
     image_size: int,
     classes: int,
     precision: str = "float32",

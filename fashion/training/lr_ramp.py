@@ -83,7 +83,7 @@ def run_fast_sweep(
     the rate suggested is the rate for the optimizer that will use it.
     Rows are (step, learning_rate, validation_loss, smoothed_validation_loss).
     `model` is spent: train a fresh one with the suggested rate. `settings` is
-    a `SweepParams`.
+    a `Sweep`.
     """
     total_steps = steps_per_epoch * settings.epochs
     schedule = ExponentialRamp(settings.start_learning_rate, settings.end_learning_rate, total_steps)

@@ -1,6 +1,6 @@
 """The one place that builds a model's loss, optimizer and learning-rate schedule, and compiles it."""
 
-from fashion.core.params import ModelParams
+from fashion.core.params import ModelEntry
 from fashion.core.tensorflow_setup import keras
 from fashion.data.input_pipeline import steps_per_epoch
 from fashion.training.schedules import make_schedule
@@ -60,7 +60,7 @@ def make_optimizer(
 
 
 def entry_optimizer(
-    params: ModelParams, learning_rate, precision: str = "float32", moving_average: bool = False
+    params: ModelEntry, learning_rate, precision: str = "float32", moving_average: bool = False
 ) -> keras.optimizers.Optimizer:
     """The optimizer a `models:` entry names, with its own decay and momentum, at `learning_rate`.
 
@@ -75,7 +75,7 @@ def entry_optimizer(
 
 def compile_model(
     model: keras.Model,
-    params: ModelParams,
+    params: ModelEntry,
     learning_rate: float,
     training_examples: int,
     steps_per_execution: int = STEPS_PER_EXECUTION,

@@ -18,7 +18,7 @@ import numpy as np
 
 from fashion.core import paths
 from fashion.core.atomic import write_csv, write_json
-from fashion.core.params import ModelParams
+from fashion.core.params import ModelEntry
 from fashion.core.tensorflow_setup import keras, make_deterministic, tf
 from fashion.data.input_pipeline import make_datasets, one_hot
 from fashion.data.split import rejoin_splits
@@ -127,7 +127,7 @@ class TrainingResult:
 
 
 def train_model(
-    params: ModelParams,
+    params: ModelEntry,
     learning_rate: float | None,
     requested_strategy: str,
     training: tuple[np.ndarray, np.ndarray],
@@ -149,9 +149,9 @@ def train_model(
     if worker:
         live_directory = Path(tempfile.mkdtemp()) / "live"
     strategy_name, strategy, gpus = start_strategy(requested_strategy)
-    precision = resolve_precision(params.precision, gpus, cpu_has_native_bfloat16())
-    averaging = params.moving_average_momentum > 0  # never with multi_worker or refit: see params.check_params
-    if params.refit:  # every image trains the model; no sweep, best epoch or average reads validation (check_params)
+    precision = resolve_precision(params.requested_precision, gpus, cpu_has_native_bfloat16())
+    averaging = params.moving_average_momentum > 0  # never with multi_worker or refit: see params.document
+    if params.refit:  # every image trains the model; no sweep, best epoch or average reads validation (params.document)
         training, validation = rejoin_splits(training, validation), None
     make_deterministic(params.seed)
     training_data, validation_data, steps = make_datasets(
@@ -204,7 +204,7 @@ def start_strategy(requested_strategy: str) -> tuple[str, tf.distribute.Strategy
 
 
 def own_sweep(
-    params: ModelParams,
+    params: ModelEntry,
     precision: str,
     training_data: tf.data.Dataset,
     steps: int,
@@ -228,7 +228,7 @@ def own_sweep(
 
 def fit_logged(
     model: keras.Model,
-    params: ModelParams,
+    params: ModelEntry,
     training_data: tf.data.Dataset,
     validation_data: tf.data.Dataset | None,
     best: KeepBestWeights | None,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fashion.core.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
-from fashion.core.params import LrFindParams
+from fashion.core.params import LrFind
 from fashion.core.tensorflow_setup import keras, make_deterministic
 from fashion.data.input_pipeline import make_datasets
 from fashion.models.dense import build_dense_model
@@ -39,7 +39,7 @@ class StudySweep:
 
 
 def run_study_sweep(
-    params: LrFindParams, training: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray]
+    params: LrFind, training: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray]
 ) -> StudySweep:
     """Train `params`' network for `params.epochs` epochs at rising rates; suggest from the validation losses."""
     make_deterministic(params.seed)

@@ -1,43 +1,45 @@
-"""docs/models.md's tables of params keys, from their one declaration in fashion/core/params/schema.py."""
+"""docs/models.md's tables of params keys, from their one declaration in the models of fashion/core/params."""
 
 import json
 
 
-def allowed_values(key) -> str:
-    """What a key accepts, in words: its choices, its bounds, or its kind."""
-    if key.choices:
-        return ", ".join(key.choices)
-    if key.minimum is not None or key.maximum is not None:
-        low = "" if key.minimum is None else f"{key.minimum:g} ≤ "
-        high = "" if key.maximum is None else f" ≤ {key.maximum:g}"
-        return f"{low}{key.kind}{high}"
-    return key.kind.replace("_", " ")
-
-
-def default_value(key) -> str:
-    from fashion.core.params import REQUIRED
-
-    return "required" if key.default is REQUIRED else f"`{json.dumps(key.default)}`"
+def default_value(schema: dict, required: bool) -> str:
+    if required or "default" not in schema:
+        return "required"
+    return "left out" if schema["default"] is None else f"`{json.dumps(schema['default'])}`"
 
 
 def keys_table() -> str:
-    """Every key of a `models:` entry, from its one declaration in fashion/core/params/schema.py."""
-    from fashion.core.params import MODEL_KEYS
+    """Every key of a `models:` entry: the training keys, then each architecture's own."""
+    from fashion.core.params.json_schema import model_entry_keys
+    from fashion.core.params.messages import allowed_words
 
     lines = ["| key | architectures | default | allowed | meaning |", "|---|---|---|---|---|"]
-    for key in MODEL_KEYS:
-        architectures = ", ".join(key.architectures) or "every"
-        lines.append(f"| `{key.name}` | {architectures} | {default_value(key)} | {allowed_values(key)} | {key.help} |")
+    for name, architectures, schema, required in model_entry_keys():
+        lines.append(
+            f"| `{name}` | {', '.join(architectures) or 'every'} | {default_value(schema, required)} | "
+            f"{allowed_words(schema)} | {schema.get('description', '')} |"
+        )
     return "\n".join(lines)
 
 
 def section_keys_table() -> str:
-    """Every key of the other sections of params.yaml, from their declarations in fashion/core/params/schema.py."""
-    from fashion.core.params import SECTION_KEYS
+    """Every key of the other sections of params.yaml."""
+    from fashion.core.params import Baseline, Ensemble, Params, Student
+    from fashion.core.params.json_schema import section_keys
+    from fashion.core.params.messages import allowed_words
 
+    sections = {
+        name: field.annotation
+        for name, field in Params.model_fields.items()
+        if hasattr(field.annotation, "model_fields")
+    }
+    sections |= {"ensembles.<name>": Ensemble, "students.<name>": Student, "baselines.<name>": Baseline}
     lines = ["| key | default | allowed | meaning |", "|---|---|---|---|"]
-    for section, keys in SECTION_KEYS.items():
-        lines += [
-            f"| `{section}.{key.name}` | {default_value(key)} | {allowed_values(key)} | {key.help} |" for key in keys
-        ]
+    for section, model in sections.items():
+        for name, schema, required in section_keys(model):
+            lines.append(
+                f"| `{section}.{name}` | {default_value(schema, required)} | {allowed_words(schema)} | "
+                f"{schema.get('description', '')} |"
+            )
     return "\n".join(lines)

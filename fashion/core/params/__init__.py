@@ -1,134 +1,59 @@
-"""Read `params.yaml` once and validate it into typed, frozen objects.
+"""params.yaml read once, as DVC reads it, and validated whole into frozen pydantic models.
 
-Every stage calls `load_params`, which checks the whole file, and then the
-`parse_*` function of each section it uses. Any problem -- a missing or unknown key, a wrong type, a value
-out of range -- raises `PipelineError` with one sentence that names the key
-and what is allowed, before the stage writes anything. Unknown keys are
-rejected because `dvc exp run -S` silently adds a misspelled key and would
-otherwise train with the default.
+Every stage calls `load_params`, which checks the whole file: any problem -- a
+missing or unknown key, a wrong type, a value out of range, a rule between
+keys or sections, a rule of the data -- raises `PipelineError` with one
+sentence that names the key and what is allowed, before the stage writes
+anything. The stage then reads the sections of the returned `Params`.
 
-The package, one job per module: `schema` declares every key once, `records`
-holds the objects the parsers return, `checks` checks single values,
-`model_entries` and `sections` parse the sections, and `loading` reads the
-file and checks all of it. The names below are what the rest of the code uses.
+One job per module: `base` (what every section shares), `entries` (model
+entries, one class per architecture), `sections` (the other sections),
+`document` (the whole file and the rules between sections), `data_rules` (the
+rules of the dataset and of scikit-learn), `messages` (errors as one line),
+`loading` (the YAML reader) and `json_schema` (the editors' schema).
 """
 
-from fashion.core.params.loading import check_params, load_params, yaml_error_line
-from fashion.core.params.model_entries import (
-    check_batch_size,
-    model_entry_location,
-    model_names,
-    parse_model,
-    parse_models,
-)
-from fashion.core.params.records import (
-    Augmentation,
-    BaselineParams,
-    DistributeParams,
-    DownloadParams,
-    EnsembleParams,
-    EvaluateParams,
-    ExportParams,
-    LrFindParams,
-    ModelParams,
-    NormalizeParams,
-    StudentParams,
-    SweepParams,
-)
-from fashion.core.params.schema import (
-    ACTIVATIONS,
-    ARCHITECTURES,
-    EXPORT_BEST,
-    GLOBAL_POOLINGS,
-    INPUT_SCALINGS,
-    LEARNING_RATE_FROM_LR_FIND,
+from fashion.core.params.base import Entry, Section
+from fashion.core.params.document import ENTRY_SECTIONS, MODEL_SECTIONS, Params, validate_params
+from fashion.core.params.entries import (
+    ENTRY_CLASSES,
     LEARNING_RATE_FROM_OWN_SWEEP,
-    MIRROR_SCHEMES,
-    MODEL_KEYS,
-    MODEL_KEYS_BY_NAME,
-    OPTIMIZERS,
-    POOLINGS,
     PRECISION_AUTO,
-    PRECISIONS,
-    REQUIRED,
-    SCHEDULES,
-    SECTION_KEYS,
-    STRATEGIES,
-    STUDY_OPTIMIZERS,
-    Key,
-    known_architectures,
-    model_keys,
+    Augmentation,
+    ConvolutionalEntry,
+    ConvolutionalNetwork,
+    DenseEntry,
+    DenseNetwork,
+    ModelEntry,
+    Sweep,
 )
-from fashion.core.params.sections import (
-    baseline_names,
-    parse_baseline,
-    parse_baselines,
-    parse_checksums,
-    parse_distribute,
-    parse_download,
-    parse_ensembles,
-    parse_evaluate,
-    parse_export,
-    parse_lr_find,
-    parse_normalize,
-    parse_students,
-    student_names,
-)
+from fashion.core.params.loading import load_params, read_yaml, yaml_error_line
+from fashion.core.params.sections import EXPORT_BEST, STRATEGIES, Baseline, Ensemble, LrFind, Student
 
 __all__ = [
-    "ACTIVATIONS",
-    "ARCHITECTURES",
+    "ENTRY_CLASSES",
+    "ENTRY_SECTIONS",
     "EXPORT_BEST",
-    "GLOBAL_POOLINGS",
-    "INPUT_SCALINGS",
-    "LEARNING_RATE_FROM_LR_FIND",
     "LEARNING_RATE_FROM_OWN_SWEEP",
-    "MIRROR_SCHEMES",
-    "MODEL_KEYS",
-    "MODEL_KEYS_BY_NAME",
-    "OPTIMIZERS",
-    "POOLINGS",
-    "PRECISIONS",
+    "MODEL_SECTIONS",
     "PRECISION_AUTO",
-    "REQUIRED",
-    "SCHEDULES",
-    "SECTION_KEYS",
     "STRATEGIES",
-    "STUDY_OPTIMIZERS",
     "Augmentation",
-    "BaselineParams",
-    "DistributeParams",
-    "DownloadParams",
-    "EnsembleParams",
-    "EvaluateParams",
-    "ExportParams",
-    "Key",
-    "LrFindParams",
-    "ModelParams",
-    "NormalizeParams",
-    "StudentParams",
-    "SweepParams",
-    "baseline_names",
-    "check_batch_size",
-    "check_params",
-    "known_architectures",
+    "Baseline",
+    "ConvolutionalEntry",
+    "ConvolutionalNetwork",
+    "DenseEntry",
+    "DenseNetwork",
+    "Ensemble",
+    "Entry",
+    "LrFind",
+    "ModelEntry",
+    "Params",
+    "Section",
+    "Student",
+    "Sweep",
     "load_params",
-    "model_entry_location",
-    "model_keys",
-    "model_names",
-    "parse_baseline",
-    "parse_baselines",
-    "parse_checksums",
-    "parse_distribute",
-    "parse_download",
-    "parse_ensembles",
-    "parse_evaluate",
-    "parse_export",
-    "parse_lr_find",
-    "parse_model",
-    "parse_models",
-    "parse_normalize",
-    "parse_students",
-    "student_names",
+    "read_yaml",
+    "validate_params",
     "yaml_error_line",
 ]

@@ -11,7 +11,8 @@ import inspect
 
 from fashion.core.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
 from fashion.core.errors import PipelineError, shorten
-from fashion.core.params.records import BaselineParams, ModelParams
+from fashion.core.params.entries import ModelEntry
+from fashion.core.params.sections import Baseline
 
 TRAINING_FILE_IMAGES = 60_000
 # Arguments a baseline entry may not give, and why: each would be a second, silent way to say something.
@@ -27,11 +28,11 @@ def validation_images(validation_fraction: float) -> int:
     return int(TRAINING_FILE_IMAGES * validation_fraction)
 
 
-def check_sweep(model: ModelParams, validation: int) -> None:
+def check_sweep(model: ModelEntry, validation: int) -> None:
     """A sweep measures its loss on the first `sweep.validation_images`; more than the split has is a mistake."""
     if model.sweep is not None and model.sweep.validation_images > validation:
         raise PipelineError(
-            f"params.yaml: models.{model.name}.sweep.validation_images ({model.sweep.validation_images:,}) is more "
+            f"params.yaml: {model.where}.sweep.validation_images ({model.sweep.validation_images:,}) is more "
             f"than the validation split holds ({validation:,} images); lower it."
         )
 
@@ -49,6 +50,7 @@ def check_split(validation_fraction: float) -> int:
 
 
 def check_batch(where: str, batch_size: int, training_images: int) -> None:
+    """A batch larger than the training split would silently train on fewer images per step than asked."""
     if batch_size > training_images:
         raise PipelineError(
             f"params.yaml: {where}.batch_size ({batch_size:,}) is larger than the training split "
@@ -56,9 +58,9 @@ def check_batch(where: str, batch_size: int, training_images: int) -> None:
         )
 
 
-def check_depth(model: ModelParams) -> None:
+def check_depth(model: ModelEntry) -> None:
     """Pooling halves the image after every block but the last; a block must still see at least one pixel."""
-    blocks = model.network.get("blocks")
+    blocks = getattr(model, "blocks", None)
     if not blocks:
         return
     size = IMAGE_SIZE
@@ -66,7 +68,7 @@ def check_depth(model: ModelParams) -> None:
         size //= 2
     if size < 1:
         raise PipelineError(
-            f"params.yaml: models.{model.name}.blocks has {len(blocks)} blocks, but a {IMAGE_SIZE}x{IMAGE_SIZE} "
+            f"params.yaml: {model.where}.blocks has {len(blocks)} blocks, but a {IMAGE_SIZE}x{IMAGE_SIZE} "
             f"image pooled after each of the first {len(blocks) - 1} shrinks to nothing; use at most 5."
         )
 
@@ -79,9 +81,9 @@ def classifier_classes() -> dict[str, type]:
     return dict(all_estimators(type_filter="classifier"))
 
 
-def check_baseline(params: BaselineParams) -> type:
+def check_baseline(params: Baseline) -> type:
     """The entry's classifier class, with its arguments checked by scikit-learn's own constraints; nothing is built."""
-    where = f"params.yaml: baselines.{params.name}"
+    where = f"params.yaml: {params.where}"
     classes = classifier_classes()
     if params.estimator not in classes:
         raise PipelineError(
@@ -113,7 +115,7 @@ def check_baseline(params: BaselineParams) -> type:
     return estimator_class
 
 
-def _check_constraints(estimator_class: type, params: BaselineParams, where: str) -> None:
+def _check_constraints(estimator_class: type, params: Baseline, where: str) -> None:
     """scikit-learn's declared constraints on each given argument (the check `fit` runs first), without fitting."""
     from sklearn.utils._param_validation import InvalidParameterError, validate_parameter_constraints
 

@@ -1,100 +1,95 @@
-"""params.yaml as a JSON Schema, made from the one declaration of each key, for editors to check as you type.
+"""params.yaml as a JSON Schema, generated from the pydantic models, for editors to check as you type.
 
 `params.schema.json` (written by `scripts/params_schema.py`) is what the YAML
 language server of VS Code and JetBrains reads through params.yaml's first
 line: keys complete, their help shows on hover, and a wrong type or a value
-out of bounds is underlined. The stages' own check (`check_params`) stays the
-authority: it also checks the rules between keys, which a schema cannot say.
+out of bounds is underlined. The stages' own check (`validate_params`) stays
+the authority: it also checks the rules between keys, which a schema cannot say.
 """
 
-from fashion.core.dataset import DATASET_FILES
-from fashion.core.params.schema import (
-    LEARNING_RATE_FROM_OWN_SWEEP,
-    MODEL_KEYS,
-    MODEL_NAME_PATTERN,
-    REQUIRED,
-    SECTION_KEYS,
-    SECTIONS,
-    Key,
-)
+from pydantic import BaseModel
 
-SHA256 = {"type": "string", "pattern": "^[0-9a-f]{64}$"}
-POSITIVE_INTEGERS = {"type": "array", "items": {"type": "integer", "minimum": 1}, "minItems": 1}
-SCALAR = {"type": ["string", "number", "null"]}
-# Each kind of `Key` (see `checks.check_key`) as JSON Schema, before bounds, choices and help.
-KINDS = {
-    "boolean": {"type": "boolean"},
-    "integer": {"type": "integer"},
-    "number": {"type": "number"},
-    "fraction": {"type": "number"},
-    "units": POSITIVE_INTEGERS,
-    "optional_units": {"type": "array", "items": {"type": "integer", "minimum": 1}},
-    "blocks": {"type": "array", "items": POSITIVE_INTEGERS, "minItems": 1},
-    "learning_rate": {"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"const": LEARNING_RATE_FROM_OWN_SWEEP}]},
-    "optional_integer": {"type": ["integer", "null"]},
-    "arguments": {"type": "object", "additionalProperties": {"anyOf": [SCALAR, {"type": "array", "items": SCALAR}]}},
-    "name": {"type": "string"},
-    "names": {"type": "array", "items": {"type": "string"}, "minItems": 1, "uniqueItems": True},
-    "urls": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": "^(https?|file)://[^?#]*$"}},
-    "checksums": {
-        "type": "object", "properties": dict.fromkeys(DATASET_FILES, SHA256),
-        "required": list(DATASET_FILES), "additionalProperties": False,
-    },
-    "sha256": SHA256,
-}  # fmt: skip
-
-
-def key_schema(key: Key) -> dict:
-    """One key: its kind, bounds, choices, default and help."""
-    schema = {"enum": list(key.choices)} if key.choices else dict(KINDS[key.kind])
-    if key.minimum is not None and key.kind not in ("learning_rate",):
-        schema["minimum"] = key.minimum
-    if key.maximum is not None:
-        schema["maximum"] = key.maximum
-    if key.default is not REQUIRED:
-        schema["default"] = list(key.default) if isinstance(key.default, tuple) else key.default
-    return {"description": key.help, **schema}
-
-
-def mapping_schema(keys: tuple[Key, ...]) -> dict:
-    """A mapping of `keys`; a dotted key ("sweep.epochs") is a key of a nested mapping."""
-    properties, nested = {}, {}
-    for key in keys:
-        parent, _, child = key.name.rpartition(".")
-        if parent:
-            nested.setdefault(parent, []).append(Key(child, key.kind, key.help, key.default, key.minimum,
-                                                     key.maximum, key.choices))  # fmt: skip
-        else:
-            properties[key.name] = key_schema(key)
-    for parent, children in nested.items():
-        properties[parent] = mapping_schema(tuple(children))
-    required = [key.name for key in keys if key.default is REQUIRED and "." not in key.name]
-    return {"type": "object", "properties": properties, "additionalProperties": False,
-            **({"required": required} if required else {})}  # fmt: skip
-
-
-def entries_schema(entry: dict) -> dict:
-    """A section of named entries (`models:`, `ensembles:`...), each name a plain identifier."""
-    return {"type": "object", "propertyNames": {"pattern": f"^{MODEL_NAME_PATTERN.pattern}$"},
-            "additionalProperties": entry}  # fmt: skip
+from fashion.core.params.document import ENTRY_NAME, ENTRY_SECTIONS, Params
+from fashion.core.params.entries import ENTRY_CLASSES
 
 
 def params_json_schema() -> dict:
-    """The whole of params.yaml."""
-    sections = {name: mapping_schema(keys) for name, keys in SECTION_KEYS.items() if "." not in name}
-    for name, keys in SECTION_KEYS.items():
-        if name.endswith(".<name>"):
-            sections[name.removesuffix(".<name>")] = entries_schema(mapping_schema(keys))
-    model_entry = mapping_schema(MODEL_KEYS)
-    model_entry.pop("required", None)  # which keys are required depends on the section and architecture
-    sections["models"] = entries_schema(model_entry)
-    sections["lr_find_models"] = entries_schema(model_entry)
+    """The whole of params.yaml; a model entry is one of the architectures' entries."""
+    schema = Params.model_json_schema()
+    definitions = schema.setdefault("$defs", {})
+    architectures = []
+    for entry_class in ENTRY_CLASSES.values():
+        entry = entry_class.model_json_schema(ref_template="#/$defs/{model}")
+        definitions.update(entry.pop("$defs", {}))
+        definitions[entry_class.__name__] = entry
+        architectures.append({"$ref": f"#/$defs/{entry_class.__name__}"})
+    rate = {"required": ["learning_rate"]}
+    entries = {
+        "models": {"allOf": [{"oneOf": architectures}, rate]},
+        "lr_find_models": {"allOf": [{"oneOf": architectures}, {"not": rate}]},
+    }
+    for section in ENTRY_SECTIONS:
+        property_schema = schema["properties"][section]
+        property_schema["propertyNames"] = {"pattern": f"^{ENTRY_NAME.pattern}$"}
+        if section in entries:
+            property_schema["additionalProperties"] = entries[section]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "params.yaml of the Fashion-MNIST pipeline",
-        "description": "Generated from fashion/core/params/schema.py by scripts/params_schema.py; do not edit.",
-        "type": "object",
-        "properties": {name: sections[name] for name in SECTIONS},
-        "required": ["download", "normalize", "lr_find", "models", "distribute", "evaluate", "export"],
-        "additionalProperties": False,
+        **_without_titles(schema),
+        "description": "Generated from the models of fashion/core/params by scripts/params_schema.py; do not edit.",
     }
+
+
+def _without_titles(node):
+    """pydantic titles each key with its own name again; editors show the description instead."""
+    if isinstance(node, dict):
+        return {key: _without_titles(value) for key, value in node.items() if key != "title"}
+    if isinstance(node, list):
+        return [_without_titles(item) for item in node]
+    return node
+
+
+def section_keys(model: type[BaseModel]) -> list[tuple[str, dict, bool]]:
+    """(dotted name, JSON Schema, required) of each key of `model`, keys of nested mappings spelled with dots."""
+    schema = model.model_json_schema()
+    return list(_flattened(schema, schema, ""))
+
+
+def model_entry_keys() -> list[tuple[str, tuple[str, ...], dict, bool]]:
+    """Every key a model entry may have: (dotted name, the architectures that take it, JSON Schema, required)."""
+    keys: dict[str, tuple[list[str], dict, bool]] = {}
+    for architecture, entry_class in ENTRY_CLASSES.items():
+        for name, schema, required in section_keys(entry_class):
+            keys.setdefault(name, ([], schema, required))[0].append(architecture)
+    architecture = keys["architecture"]  # each class allows its own name: the key allows all of them
+    keys["architecture"] = (
+        architecture[0],
+        {
+            **{key: value for key, value in architecture[1].items() if key != "const"},
+            "enum": list(ENTRY_CLASSES),
+            "default": "dense",
+        },
+        False,
+    )
+    every = list(ENTRY_CLASSES)
+    return [(name, () if architectures == every else tuple(architectures), schema, required)
+            for name, (architectures, schema, required) in keys.items()]  # fmt: skip
+
+
+def _flattened(root: dict, schema: dict, prefix: str):
+    required = schema.get("required", [])
+    for name, field in schema.get("properties", {}).items():
+        nested = _nested_mapping(root, field)
+        if nested is not None:
+            yield from _flattened(root, nested, f"{prefix}{name}.")
+        else:
+            yield f"{prefix}{name}", field, name in required
+
+
+def _nested_mapping(root: dict, field: dict) -> dict | None:
+    """The schema of a nested section (augmentation, sweep), or None for a plain value."""
+    for option in [field, *field.get("anyOf", [])]:
+        if "$ref" in option:
+            return root["$defs"][option["$ref"].rsplit("/", 1)[1]]
+    return None

@@ -1,4 +1,4 @@
-"""Reading params.yaml exactly as DVC reads it, and the check of the whole file that every stage runs first.
+"""Reading params.yaml exactly as DVC reads it; `load_params` then checks the whole file (`validate_params`).
 
 DVC records, diffs and sets params with ruamel.yaml's safe loader (YAML 1.2:
 `dvc.utils.serialize.parse_yaml`); the stages read the file with the very same
@@ -17,28 +17,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, SequenceNode
 
 from fashion.core.errors import PipelineError, shorten
-from fashion.core.params.checks import check_mapping
-from fashion.core.params.data_rules import (
-    check_baseline,
-    check_batch,
-    check_depth,
-    check_split,
-    check_sweep,
-    validation_images,
-)
-from fashion.core.params.model_entries import model_entry_location, parse_models
-from fashion.core.params.schema import LEARNING_RATE_FROM_OWN_SWEEP, SECTIONS
-from fashion.core.params.sections import (
-    parse_baselines,
-    parse_distribute,
-    parse_download,
-    parse_ensembles,
-    parse_evaluate,
-    parse_export,
-    parse_lr_find,
-    parse_normalize,
-    parse_students,
-)
+from fashion.core.params.document import Params, validate_params
 
 # The largest params.yaml read: the committed one is 11 KB.
 PARAMS_BYTES = 1 << 20
@@ -130,73 +109,6 @@ def check_keys(value, where: str = "", seen: set[int] | None = None) -> None:
             check_keys(item, f"{where}[{index}]", seen)
 
 
-def check_names_differ_in_more_than_case(names: tuple[str, ...]) -> None:
-    """Entry names name files: `MODEL_1` beside `model_1` would be one file on macOS and Windows."""
-    seen = {}
-    for name in names:
-        if name.lower() in seen:
-            raise PipelineError(
-                f"params.yaml: the entries {seen[name.lower()]} and {name} differ only in case, and would share "
-                "files on macOS and Windows; rename one."
-            )
-        seen[name.lower()] = name
-
-
-def load_params(path: Path) -> dict:
-    """Read the YAML params file and check all of it (`check_params`), before any stage does any work."""
-    raw = read_yaml(path)
-    check_params(check_mapping(raw, str(path)))
-    return raw
-
-
-def check_params(raw: dict) -> None:
-    """Validate every section and the rules between sections.
-
-    Every stage runs this first, so a bad value anywhere stops `dvc repro`
-    before its first stage rather than after hours of the stages before the
-    one that reads it.
-    """
-    unknown = sorted(set(raw) - set(SECTIONS))
-    if unknown:
-        raise PipelineError(f"params.yaml: unknown section '{unknown[0]}'; allowed sections are {', '.join(SECTIONS)}.")
-    parse_download(raw)
-    fraction = parse_normalize(raw).validation_fraction
-    training_images = check_split(fraction)
-    check_batch("lr_find", parse_lr_find(raw).batch_size, training_images)
-    models = parse_models(raw)
-    for model in models.values():
-        check_batch(model_entry_location(raw, model.name), model.batch_size, training_images)
-        check_depth(model)
-        check_sweep(model, validation_images(fraction))
-    ensembles = parse_ensembles(raw)
-    baselines = parse_baselines(raw)
-    students = parse_students(raw)
-    check_names_differ_in_more_than_case((*models, *ensembles, *baselines, *students))
-    strategy = parse_distribute(raw).strategy
-    parse_evaluate(raw)
-    parse_export(raw)
-    for baseline in baselines.values():
-        check_baseline(baseline)  # last: it imports scikit-learn
-    swept = [model.name for model in models.values() if model.learning_rate_source == LEARNING_RATE_FROM_OWN_SWEEP]
-    if swept and strategy == "multi_worker":
-        raise PipelineError(
-            f"params.yaml: models.{swept[0]}.learning_rate is sweep, which runs on one machine; with "
-            "distribute.strategy: multi_worker give it a number (the rate its last sweep suggested)."
-        )
-    averaged = [model.name for model in models.values() if model.moving_average_momentum > 0]
-    if averaged and strategy == "multi_worker":
-        raise PipelineError(
-            f"params.yaml: {averaged[0]}'s moving_average_momentum needs Keras's own training loop, which "
-            "distribute.strategy multi_worker cannot use; set it to 0, or the strategy to one_device or mirrored."
-        )
-    if students and strategy == "multi_worker":
-        raise PipelineError(
-            f"params.yaml: students.{next(iter(students))} trains in the distill stage, which runs on one machine; "
-            "with distribute.strategy multi_worker leave students: empty, or set the strategy to one_device."
-        )
-    refits = [model.name for model in models.values() if model.refit]
-    if refits and strategy == "multi_worker":
-        raise PipelineError(
-            f"params.yaml: {refits[0]} has refit: true, which distribute.strategy multi_worker's training loop "
-            "does not support; set refit to false, or the strategy to one_device or mirrored."
-        )
+def load_params(path: Path) -> Params:
+    """Read the YAML params file and check all of it (`validate_params`), before any stage does any work."""
+    return validate_params(read_yaml(path))

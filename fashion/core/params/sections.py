@@ -1,182 +1,167 @@
-"""The other sections of params.yaml: download, normalize, lr_find, ensembles, students, baselines, evaluate,
-distribute and export, each read against its declared keys."""
+"""The sections of params.yaml other than the model entries, each key declared once with its help and bounds."""
 
-from dataclasses import replace
+from typing import Annotated, Any, Literal, get_args
 
-from fashion.core.errors import PipelineError
-from fashion.core.params.checks import (
-    check_choice,
-    check_entry_name,
-    check_key,
-    check_mapping,
-    invalid_value,
-    optional_section,
-    read_keys,
-)
-from fashion.core.params.model_entries import model_names, parse_model
-from fashion.core.params.records import (
-    Augmentation,
-    BaselineParams,
-    DistributeParams,
-    DownloadParams,
-    EnsembleParams,
-    EvaluateParams,
-    ExportParams,
-    LrFindParams,
-    NormalizeParams,
-    StudentParams,
-)
-from fashion.core.params.schema import (
-    BASELINE_KEYS,
-    DISTRIBUTE_KEYS,
-    DOWNLOAD_KEYS,
-    DOWNLOAD_KEYS_BY_NAME,
-    ENSEMBLE_KEYS,
-    EVALUATE_KEYS,
-    EXPORT_BEST,
-    EXPORT_KEYS,
-    LR_FIND_KEYS,
-    NORMALIZE_KEYS,
-    SECTION_RULES,
-    STUDENT_KEYS,
-    Key,
-)
+from pydantic import Field, PrivateAttr, Strict, field_validator, model_validator
+
+from fashion.core.dataset import TEST_IMAGES_FILE, TEST_LABELS_FILE, TRAIN_IMAGES_FILE, TRAIN_LABELS_FILE
+from fashion.core.params.base import Entry, Section, Units
+from fashion.core.params.entries import ACTIVATION
+from fashion.core.params.messages import RuleError
+
+MIRROR_SCHEMES = ("https://", "http://", "file://")
+EXPORT_BEST = "best"
+STRATEGY = Literal["one_device", "mirrored", "multi_worker"]
+STRATEGIES = get_args(STRATEGY)
+SHA256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", json_schema_extra={"allowed": "64 lowercase hex digits"})]
 
 
-def parse_download(raw: dict) -> DownloadParams:
-    return DownloadParams(**_read_section(raw, "download", DOWNLOAD_KEYS))
+CONTENT = "SHA-256 of the file's decompressed content"
 
 
-def parse_checksums(raw: dict) -> dict[str, str]:
-    """Only `download.sha256`: the pinned content hash of each dataset file."""
-    section = check_mapping(raw.get("download"), "download")
-    if "sha256" not in section:
-        raise PipelineError("params.yaml: missing key 'download.sha256' (SHA-256 of each dataset file's content).")
-    return check_key(DOWNLOAD_KEYS_BY_NAME["sha256"], section["sha256"], "download.sha256")
+class Checksums(Section):
+    """SHA-256 of each dataset file's decompressed content; the keys are the file names (aliases)."""
+
+    train_images: SHA256 = Field(alias=TRAIN_IMAGES_FILE, description=CONTENT)
+    train_labels: SHA256 = Field(alias=TRAIN_LABELS_FILE, description=CONTENT)
+    test_images: SHA256 = Field(alias=TEST_IMAGES_FILE, description=CONTENT)
+    test_labels: SHA256 = Field(alias=TEST_LABELS_FILE, description=CONTENT)
 
 
-def parse_normalize(raw: dict) -> NormalizeParams:
-    return NormalizeParams(**_read_section(raw, "normalize", NORMALIZE_KEYS))
+class Download(Section):
+    sha256: Checksums = Field(description="SHA-256 of each dataset file's decompressed content")
+    mirrors: Annotated[tuple[str, ...], Strict(False)] = Field(
+        min_length=1, description="base URLs tried in order; a file is taken from the first whose copy matches sha256",
+        json_schema_extra={"items": {"type": "string", "pattern": "^(https?|file)://[^?#]*$"},
+                           "allowed": "a non-empty list of URLs"})  # fmt: skip
+    timeout_seconds: float = Field(ge=0.1, le=3600, description="seconds a network read may stall before the "
+                                   "mirror counts as failed")  # fmt: skip
+    attempts_per_mirror: int = Field(ge=1, le=10, description="tries after a timeout or broken connection, before "
+                                     "the next mirror")  # fmt: skip
+
+    @property
+    def checksums(self) -> dict[str, str]:
+        """Each dataset file's pinned SHA-256, by file name."""
+        return self.sha256.model_dump(by_alias=True)
+
+    @field_validator("mirrors")
+    @classmethod
+    def _plain_urls(cls, mirrors: tuple[str, ...]) -> tuple[str, ...]:
+        for index, url in enumerate(mirrors):
+            if not url.startswith(MIRROR_SCHEMES) or "?" in url or "#" in url:
+                raise RuleError(f"[{index}]", f"a URL starting with {', '.join(MIRROR_SCHEMES)}, with no query (?) or "
+                           "fragment (#)", url)  # fmt: skip
+        return mirrors
 
 
-def parse_lr_find(raw: dict) -> LrFindParams:
-    return LrFindParams(**_read_section(raw, "lr_find", LR_FIND_KEYS))
+class Normalize(Section):
+    validation_fraction: float = Field(gt=0.0, lt=1.0, description="share of the training images held out for "
+                                       "validation, by class", json_schema_extra={"allowed": "a number strictly "
+                                       "between 0 and 1"})  # fmt: skip
+    seed: int = Field(ge=0, description="seeds the stratified split")
 
 
-def parse_ensembles(raw: dict) -> dict[str, EnsembleParams]:
-    """Validate `ensembles:` (may be absent or empty): each averages models of `models:`."""
-    ensembles = optional_section(raw, "ensembles")
-    models = model_names(raw)
-    parsed = {}
-    for name in ensembles:
-        where = f"ensembles.{name}"
-        check_entry_name(name, where, models, "model entry")
-        values = read_keys(check_mapping(ensembles[name], where), where, ENSEMBLE_KEYS)
-        members = values["members"]
-        for member in members:
-            check_choice(member, f"{where}.members", models)
-        augmentations = [parse_model(raw, member).augmentation for member in members]
-        _check_test_time_views(values, augmentations, where)
-        parsed[name] = EnsembleParams(name=name, **values)
-    return parsed
+class LrFind(Section):
+    hidden_units: Units = Field(description="units of each hidden Dense layer of the swept network")
+    activation: ACTIVATION = Field(description="activation of every hidden layer")
+    optimizer: Literal["adam", "sgd", "rmsprop"] = Field(description="the Keras optimizer")
+    start_learning_rate: float = Field(ge=1e-12, description="the rate of the first epoch")
+    epochs_per_decade: float = Field(ge=1e-6, description="epochs over which the rate grows tenfold")
+    epochs: int = Field(ge=2, description="epochs the sweep lasts")
+    batch_size: int = Field(ge=1, description="images per training step")
+    seed: int = Field(ge=0, description="seeds weights and shuffling")
+    smoothing: float = Field(ge=0.0, le=0.99, description="exponential smoothing of the validation loss before its "
+                             "minimum")  # fmt: skip
+    suggestion_divisor: float = Field(ge=1.0, description="the suggestion is the minimum-loss rate divided by this")
 
 
-def student_names(raw: dict) -> tuple[str, ...]:
-    """Every entry of `students:` (may be absent or empty)."""
-    return tuple(optional_section(raw, "students"))
+class Ensemble(Entry):
+    members: Annotated[tuple[str, ...], Strict(False)] = Field(
+        min_length=1, description="the models whose probabilities are averaged"
+    )
+    flip_test_time_augmentation: bool = Field(description="also average each member's view of the mirrored images "
+                                              "(members trained with horizontal_flip)")  # fmt: skip
+    shift_test_time_augmentation: int = Field(0, ge=0, le=4, description="also average views shifted this many "
+        "pixels up, down, left and right (members trained with shifts of at least this; 0: none)")  # fmt: skip
+
+    @field_validator("members")
+    @classmethod
+    def _different(cls, members: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(members)) != len(members):
+            raise ValueError("a list of different model names")
+        return members
 
 
-def parse_students(raw: dict) -> dict[str, StudentParams]:
-    """Validate `students:`: each names a recipe of `models:` and a teacher of `ensembles:`, and a new name.
+class Student(Entry):
+    """A `models:` entry's recipe trained on an ensemble's probabilities (distillation)."""
 
-    A refit recipe is refused (the distill stage keeps validation for the
-    student's scores), and so is a teacher with a refit member: it learnt the
-    validation images, so the student would learn them through its targets.
-    """
-    students = optional_section(raw, "students")
-    recipes = tuple(check_mapping(raw.get("models"), "models"))
-    ensembles = parse_ensembles(raw)
-    taken = (*model_names(raw), *ensembles, *baseline_names(raw))
-    parsed = {}
-    for name in students:
-        where = f"students.{name}"
-        check_entry_name(name, where, taken, "model, ensemble or baseline")
-        values = read_keys(check_mapping(students[name], where), where, STUDENT_KEYS)
-        recipe = parse_model(raw, check_choice(values["recipe"], f"{where}.recipe", recipes))
-        if recipe.refit:
-            raise invalid_value(f"{where}.recipe", "an entry without refit: true (the student is scored on validation)",
-                           recipe.name)  # fmt: skip
-        teacher = ensembles.get(check_choice(values["teacher"], f"{where}.teacher", tuple(ensembles)))
-        refit_members = [member for member in teacher.members if parse_model(raw, member).refit]
-        if refit_members:
-            raise invalid_value(f"{where}.teacher", f"an ensemble without refit members ({refit_members[0]} learnt the "
-                           "validation images, which the student's targets would pass on)", teacher.name)  # fmt: skip
-        model = replace(recipe, name=name)  # the recipe, trained under the student's name
-        parsed[name] = StudentParams(name, model, teacher.name, values["teacher_weight"])
-    return parsed
+    recipe: str = Field(description="the models: entry whose network and training the student repeats")
+    teacher: str = Field(description="the ensembles: entry whose probabilities the student learns from")
+    # Above 0: a student without its teacher is its recipe again. At 1 the targets are the teacher's alone.
+    _model = PrivateAttr(None)
+    teacher_weight: float = Field(ge=0.05, le=1.0, description="the teacher's share of each training target; the "
+                                  "true label has the rest")  # fmt: skip
+
+    @property
+    def model(self):
+        """The recipe's entry under the student's name: the network it trains (set by `Params`)."""
+        return self._model
 
 
-def baseline_names(raw: dict) -> tuple[str, ...]:
-    """Every entry of `baselines:` (may be absent or empty)."""
-    return tuple(optional_section(raw, "baselines"))
+ARGUMENT_SCHEMA = {
+    "anyOf": [
+        {"type": ["string", "number", "boolean", "null"]},
+        {"type": "array", "items": {"type": ["string", "number", "boolean", "null"]}},
+    ]
+}
 
 
-def parse_baselines(raw: dict) -> dict[str, BaselineParams]:
-    """Validate `baselines:`: each entry's keys, and names no model or ensemble uses."""
-    return {name: parse_baseline(raw, name) for name in baseline_names(raw)}
+def _argument(value):
+    """A number, string, boolean or null, or a list of them (as a tuple)."""
+    scalar = (str, int, float, type(None))
+    if isinstance(value, list) and all(isinstance(item, scalar) for item in value):
+        return tuple(value)
+    if isinstance(value, scalar):
+        return value
+    raise ValueError("a number, string, boolean, null or a list of them")
 
 
-def parse_baseline(raw: dict, name: str) -> BaselineParams:
-    """One entry of `baselines:`; the estimator and its arguments are checked against scikit-learn by its stage."""
-    baselines = optional_section(raw, "baselines")
-    where = f"baselines.{name}"
-    if name not in baselines:
-        raise PipelineError(f"params.yaml: no baseline named '{name}' (known: {', '.join(baselines) or 'none'}).")
-    taken = (*model_names(raw), *optional_section(raw, "ensembles"))
-    check_entry_name(name, where, taken, "model or ensemble")
-    return BaselineParams(name=name, **read_keys(check_mapping(baselines[name], where), where, BASELINE_KEYS))
+class Baseline(Entry):
+    """A scikit-learn classifier; see `fashion.baselines.estimators` (checked against scikit-learn first)."""
+
+    estimator: str = Field(description="a scikit-learn classifier's class name, such as RandomForestClassifier")
+    arguments: dict[str, Any] = Field(
+        {},
+        description="its keyword arguments, checked with scikit-learn's own constraints",
+        json_schema_extra={"additionalProperties": ARGUMENT_SCHEMA},
+    )
+    standardize: bool = Field(True, description="scale each pixel to mean 0 and variance 1 first, as the "
+                              "published benchmark")  # fmt: skip
+    seed: int | None = Field(None, ge=0, description="the estimator's random_state (only for estimators with one)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _arguments(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("arguments"), dict):
+            arguments = data["arguments"]
+            for name, value in arguments.items():
+                try:
+                    _argument(value)
+                except ValueError as error:
+                    raise RuleError(f"arguments.{name}", str(error), value) from None
+            return {**data, "arguments": {name: _argument(value) for name, value in arguments.items()}}
+        return data
 
 
-def _check_test_time_views(values: dict, augmentations: list[Augmentation], where: str) -> None:
-    """Test-time views go only to members trained on them; a view no member takes, or an ensemble of one
-    member that sees nothing but the image itself (a copy of the model), is rejected."""
-    flips, shift = values["flip_test_time_augmentation"], values["shift_test_time_augmentation"]
-    if flips and not any(augmentation.horizontal_flip for augmentation in augmentations):
-        raise invalid_value(f"{where}.flip_test_time_augmentation",
-                       "false: no member trained with augmentation.horizontal_flip", flips)  # fmt: skip
-    if shift and not any(augmentation.shift_pixels >= shift for augmentation in augmentations):
-        raise invalid_value(f"{where}.shift_test_time_augmentation",
-                       "0, or at most a member's augmentation.shift_pixels", shift)  # fmt: skip
-    if len(values["members"]) < 2 and not (flips or shift):
-        raise invalid_value(
-            f"{where}.members",
-            "a list of different model names: at least two, or one with test-time augmentation",
-            list(values["members"]),
-        )
+class Evaluate(Section):
+    grid_rows: int = Field(ge=1, le=10, description="rows of the prediction grid")
+    grid_columns: int = Field(ge=1, le=10, description="columns of the prediction grid")
+    seed: int = Field(ge=0, description="picks the grid's test images")
 
 
-def parse_evaluate(raw: dict) -> EvaluateParams:
-    return EvaluateParams(**_read_section(raw, "evaluate", EVALUATE_KEYS))
+class Distribute(Section):
+    strategy: STRATEGY = Field(description="how the train stages use devices and machines")
 
 
-def parse_distribute(raw: dict) -> DistributeParams:
-    return DistributeParams(**_read_section(raw, "distribute", DISTRIBUTE_KEYS))
-
-
-def parse_export(raw: dict) -> ExportParams:
-    model = _read_section(raw, "export", EXPORT_KEYS)["model"]
-    allowed = (EXPORT_BEST, *model_names(raw), *student_names(raw))
-    return ExportParams(model=check_choice(model, "export.model", allowed))
-
-
-def _read_section(raw: dict, name: str, keys: tuple[Key, ...]) -> dict:
-    """The section `name` of params.yaml, checked against its `keys`: a dict of their validated values."""
-    if name not in raw:
-        raise PipelineError(
-            f"params.yaml: missing section '{name}'; it needs the keys {', '.join(key.name for key in keys)}."
-        )
-    values = read_keys(check_mapping(raw[name], name), name, keys)
-    for broken, key, allowed in SECTION_RULES.get(name, ()):
-        if broken(values):
-            raise invalid_value(f"{name}.{key}", allowed, values[key])
-    return values
+class Export(Section):
+    model: str = Field(description=f"the model to export, or {EXPORT_BEST}: the highest validation accuracy")
