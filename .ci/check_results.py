@@ -2,11 +2,17 @@
 floors and, on the machine that made the committed run, reproduced it bit for
 bit; report the accuracy goals.
 
-Floors (a failure): model_4 keeps the study's 0.80; the best single model and
-the best ensemble stay at or above floors set just under what committed runs
-reached, less the ±0.3 points results move by on another machine (0.933 and
-0.938; README's generated table has the committed run's).
-Goals (reported as met or not, not a failure): 0.940 from a single model
+Floors (a failure): every model, baseline and ensemble with a committed score
+keeps its floor: that committed test accuracy (read from the commit,
+`git show HEAD:metrics/test/<name>.json`) less a margin of three standard
+deviations of its measured seed spread, and at least half a point
+(`floor_margin`). Convolutional networks and their ensembles take the widest
+spread measured for them (docs/seed_spread*.json: runs that differ only in a
+seed); the study's four-unit networks take theirs (docs/experiments.md: model_4's
+validation accuracy over three seeds); the baselines, seeded and
+deterministic, half a point. Raw pixels must also stay below normalized ones
+(model_1_raw under model_1).
+Goals (reported as met or not, not a failure): the study's 0.80 for model_4; 0.940 from a single model
 trained in under 15 minutes and 0.947 from an ensemble (see the README for
 where the committed run stands). An
 ensemble of one model with flips is reported beside the single models, as that
@@ -14,8 +20,10 @@ model with test-time augmentation, and is not counted as an ensemble.
 Times (timings/, not committed) are reported, never enforced: they vary from run to run.
 One epoch (`--one-epoch`): on a CPU without native bfloat16, CI's run trains
 each convolutional entry for one epoch (`.ci/one_epoch_overrides.py`); every
-file and the study's floors are checked, the convolutional floors and goals are
-not (one epoch cannot reach them).
+file and every floor is checked, except that a convolutional network, and an
+ensemble with one among its members, must instead beat the best committed
+score of the study's dense networks (one epoch of a working convolutional
+network does; a broken one cannot); the goals are not reported.
 Reproducibility: on the machine that made the committed run (bench/results.json
 describes it: CPU, cores, native bfloat16, Python, TensorFlow and Keras), `dvc
 metrics diff HEAD` must be empty and the run must leave dvc.lock, the metrics
@@ -27,6 +35,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -37,16 +46,85 @@ sys.path.insert(
     0, str(Path(__file__).resolve().parent.parent)
 )  # the pipeline's packages, for fashion.training.precision
 
-MINIMUM_MODEL_4_ACCURACY = 0.80
-MINIMUM_SINGLE_MODEL_ACCURACY = 0.933  # the committed best single model, cnn_refit, reached 0.9369
+STUDY_MODEL_4_ACCURACY = 0.80  # the study's result for model_4: a goal, as a good seed's result (docs/experiments.md)
 SINGLE_MODEL_TRAINING_GOAL_SECONDS = 900  # 15 minutes, the budget of one model
-MINIMUM_ENSEMBLE_ACCURACY = 0.938  # the committed best ensemble, ensemble, reached 0.9418
 SINGLE_MODEL_GOAL = 0.940
 ENSEMBLE_GOAL = 0.947
 
 
+MINIMUM_MARGIN = 0.005
+SEED_SPREAD_FILES = ("docs/seed_spread.json", "docs/seed_spread_float32.json")
+# model_4's validation accuracy at the committed rate over seeds 42, 1 and 2 (docs/experiments.md, "The
+# study's sweep"): the measured seed spread of the study's four-unit networks.
+STUDY_NETWORK_SEED_RUNS = (0.7695, 0.7418, 0.8202)
+
+
 def read(path: str) -> dict:
     return json.loads(Path(path).read_text())
+
+
+def committed_accuracy(name: str) -> float | None:
+    """The test accuracy the commit holds for `name`, or None if it has none (a model new in this change)."""
+    shown = subprocess.run(["git", "show", f"HEAD:metrics/test/{name}.json"], capture_output=True, text=True)
+    return json.loads(shown.stdout)["test_accuracy"] if shown.returncode == 0 else None
+
+
+def measured_spreads() -> dict[str, float]:
+    """The sample standard deviation of each model's test accuracy over runs that differ only in a seed."""
+    spreads = {}
+    for path in SEED_SPREAD_FILES:
+        runs = read(path)["runs"]
+        for name in read(path)["models"]:
+            values = [run["results"][name]["test_accuracy"] for run in runs if name in run["results"]]
+            if len(values) > 1:
+                spreads[name] = statistics.stdev(values)
+    return spreads
+
+
+def floor_margin(kind: str, spreads: dict[str, float]) -> float:
+    """How far under its committed score a model may land: 3 standard deviations of its kind's seed spread."""
+    spread = {
+        "convolutional": max(spreads.values(), default=0.0),
+        "dense": statistics.stdev(STUDY_NETWORK_SEED_RUNS),
+    }.get(kind, 0.0)
+    return max(MINIMUM_MARGIN, 3 * spread)
+
+
+def model_kinds(params: dict) -> dict[str, str]:
+    """convolutional, dense or baseline for each name; an ensemble is convolutional if any member is."""
+    from fashion.core.params import validate_params
+
+    settings = validate_params(params)
+    kinds = {name: entry.architecture for name, entry in settings.trained_models.items()}
+    kinds |= {name: kinds[student.recipe] for name, student in settings.students.items()}
+    kinds |= dict.fromkeys(settings.baselines, "baseline")
+    for name, ensemble in settings.ensembles.items():
+        members = {kinds[member] for member in ensemble.members}
+        kinds[name] = "convolutional" if "convolutional" in members else "dense"
+    return kinds
+
+
+def floor_problems(params: dict, accuracy: dict[str, float], one_epoch: bool) -> list[str]:
+    """Each model under its floor (see the module's docstring); the floors are printed."""
+    kinds, spreads = model_kinds(params), measured_spreads()
+    committed = {name: committed_accuracy(name) for name in kinds}
+    study_best = max(committed[name] or 0.0 for name, kind in kinds.items() if kind == "dense")
+    problems, floors = [], []
+    for name, kind in kinds.items():
+        if one_epoch and kind == "convolutional":
+            floor, why = study_best, "the study's best dense network"
+        elif committed[name] is None:
+            print(f"{name}: no committed score, so no floor (a model new in this change)")
+            continue
+        else:
+            floor, why = committed[name] - floor_margin(kind, spreads), f"committed {committed[name]:.4f}"
+        floors.append(f"{name} {floor:.4f}")
+        if accuracy.get(name, 0.0) < floor:
+            problems.append(
+                f"{name} test accuracy {accuracy.get(name, 0.0):.4f} is under its floor {floor:.4f} ({why})"
+            )
+    print("floors:", ", ".join(floors))
+    return problems
 
 
 def scored_files(name: str) -> list[str]:
@@ -146,19 +224,14 @@ def _met(condition: bool) -> str:
     return "met" if condition else "NOT met"
 
 
-def accuracy_goals(
-    params: dict, accuracy: dict[str, float], single_names: list[str], ensembles: list[str]
-) -> list[str]:
-    """Report the accuracy goals of the best single model and ensemble; return the floors they fail."""
-    problems = []
+def accuracy_goals(params: dict, accuracy: dict[str, float], single_names: list[str], ensembles: list[str]) -> None:
+    """Report the accuracy goals of the best single model and ensemble."""
     singles = {name: accuracy[name] for name in single_names if name in accuracy}
     best = max(singles, key=singles.get)
     timing = Path(f"timings/{best}.json")
     seconds = read(str(timing))["training_seconds"] if timing.is_file() else float("nan")
     print(f"best single model: {best} at {singles[best]:.4f} after {seconds:.0f} s of training")
     print(f"goal, a single model at {SINGLE_MODEL_GOAL}: {_met(singles[best] >= SINGLE_MODEL_GOAL)}")
-    if singles[best] < MINIMUM_SINGLE_MODEL_ACCURACY:
-        problems.append(f"best single model {best} is under {MINIMUM_SINGLE_MODEL_ACCURACY}")
     # Reported, not enforced: this machine's speed drifts by 15 % or more between
     # runs, and a time limit is the benchmark's to measure, not CI's to assert.
     under = seconds < SINGLE_MODEL_TRAINING_GOAL_SECONDS
@@ -176,9 +249,6 @@ def accuracy_goals(
         ensemble_accuracy = accuracy.get(best_ensemble, 0.0)
         print(f"best ensemble: {best_ensemble} at {ensemble_accuracy:.4f}")
         print(f"goal, an ensemble at {ENSEMBLE_GOAL}: {_met(ensemble_accuracy >= ENSEMBLE_GOAL)}")
-        if ensemble_accuracy < MINIMUM_ENSEMBLE_ACCURACY:
-            problems.append(f"best ensemble {best_ensemble} is under {MINIMUM_ENSEMBLE_ACCURACY}")
-    return problems
 
 
 def main(argv=None) -> int:
@@ -203,15 +273,16 @@ def main(argv=None) -> int:
         if Path(f"metrics/test/{name}.json").is_file()
     }
     print("test accuracy:", ", ".join(f"{name} {value:.4f}" for name, value in accuracy.items()))
-    if accuracy.get("model_4", 0.0) < MINIMUM_MODEL_4_ACCURACY:
-        problems.append(f"model_4 test accuracy {accuracy.get('model_4')} is under {MINIMUM_MODEL_4_ACCURACY}")
+    problems += floor_problems(params, accuracy, arguments.one_epoch)
+    study = accuracy.get("model_4", 0.0) >= STUDY_MODEL_4_ACCURACY
+    print(f"goal, model_4 at the study's {STUDY_MODEL_4_ACCURACY}: {_met(study)}")
     if "model_1_raw" in accuracy and "model_1" in accuracy and accuracy["model_1_raw"] >= accuracy["model_1"]:
         problems.append("model_1 on raw pixels is not below the same network on normalized pixels")
 
     if arguments.one_epoch:
-        print("convolutional entries trained one epoch: their floors and goals are not checked")
+        print("convolutional entries trained one epoch: their goals are not reported")
     else:
-        problems += accuracy_goals(params, accuracy, [*models, *students], ensembles)
+        accuracy_goals(params, accuracy, [*models, *students], ensembles)
 
     committed_machine = read("bench/results.json")["machine"]
     here = this_machine()

@@ -33,6 +33,9 @@ RESULTS_FILE = ROOT / "bench" / "results.json"
 PARTIAL_FILE = ROOT / "bench" / "work" / "partial.json"
 FIGURE_FILE = ROOT / "bench" / "results.png"
 PYTHON = sys.executable
+# dvc, and the `python -m stages...` it runs for each stage, from this interpreter's environment,
+# so `.venv/bin/python bench/run.py` works without activating it.
+os.environ["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 sys.path.insert(0, str(ROOT))  # the pipeline's packages, for fashion.training.precision
 GOALS = {
     "noop_repro_seconds": 3.0,
