@@ -15,19 +15,21 @@ setup: $(VENV)/.installed  ## Create .venv with the locked runtime requirements.
 
 setup-dev: $(VENV)/.installed-dev  ## Add the locked development tools (tests, lint, uv) to .venv.
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .  # the console scripts (fashion-predict); the lock has the rest
 	touch $@
 
 setup-gpu: $(VENV)/.installed-gpu  ## Linux x86_64 with an NVIDIA GPU: .venv with TensorFlow and CUDA (instead of setup).
 
-$(VENV)/.installed-gpu: requirements-gpu.lock
+$(VENV)/.installed-gpu: requirements-gpu.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip uninstall --quiet --yes tensorflow-cpu
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-gpu.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@ $(VENV)/.installed
 
 $(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed

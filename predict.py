@@ -1,7 +1,11 @@
 """Classify your own images with a trained model.
 
-    python predict.py shirt.jpg boots.png                     # model_4, top 3
-    python predict.py --model models/model_1.keras --top-k 1 --json data/*.gz
+    fashion-predict shirt.jpg boots.png                       # the exported model, top 3
+    fashion-predict --model models/model_1.keras --top-k 1 --json data/*.gz
+
+(`fashion-predict` is `python predict.py`, installed by `make setup` or `pip install -e .`.)
+The model by default is the one the export stage exported (metrics/export.json
+names it: the highest validation accuracy, or `export.model`).
 
 Pictures (PNG or JPEG, any size or mode) are converted to look like the
 training data: grayscale, a light garment on a dark background, centred and
@@ -14,15 +18,14 @@ import json
 import sys
 from pathlib import Path
 
-from fashion.core import paths
 from fashion.core.errors import PipelineError
-from fashion.serving.predict import classify, format_result
+from fashion.serving.predict import classify, exported_model_file, format_result
 
 
 def parse_arguments(argv):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("files", nargs="+", type=Path, help="PNG, JPEG or IDX files")
-    parser.add_argument("--model", type=Path, default=paths.model_file("model_4"), help="a trained .keras model")
+    parser.add_argument("--model", type=Path, help="a trained .keras model (default: the exported model)")
     parser.add_argument("--top-k", type=int, default=3, choices=range(1, 11), metavar="1..10")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of lines")
     return parser.parse_args(argv)
@@ -33,7 +36,7 @@ def main(argv=None) -> int:
     from fashion.models.saving import load_trained_model
 
     try:
-        model = load_trained_model(arguments.model)
+        model = load_trained_model(arguments.model or exported_model_file())
     except PipelineError as error:
         print(f"predict: error: {error}", file=sys.stderr)
         return 1

@@ -21,9 +21,10 @@ Times (timings/, not committed) are reported, never enforced: they vary from run
 One epoch (`--one-epoch`): on a CPU without native bfloat16, CI's run trains
 each convolutional entry for one epoch (`.ci/one_epoch_overrides.py`); every
 file and every floor is checked, except that a convolutional network, and an
-ensemble with one among its members, must instead beat the best committed
-score of the study's dense networks (one epoch of a working convolutional
-network does; a broken one cannot); the goals are not reported.
+ensemble with one among its members, must instead cover at least half the way
+from chance (0.10) to its committed score: measured on an AVX2 CPU, one epoch
+took them 0.77 to 0.87 of validation accuracy, while a network that learns
+nothing stays near chance; the goals are not reported.
 Reproducibility: on the machine that made the committed run (bench/results.json
 describes it: CPU, cores, native bfloat16, Python, TensorFlow and Keras), `dvc
 metrics diff HEAD` must be empty and the run must leave dvc.lock, the metrics
@@ -53,6 +54,7 @@ ENSEMBLE_GOAL = 0.947
 
 
 MINIMUM_MARGIN = 0.005
+CHANCE = 1 / 10  # ten balanced classes
 SEED_SPREAD_FILES = ("docs/seed_spread.json", "docs/seed_spread_float32.json")
 # model_4's validation accuracy at the committed rate over seeds 42, 1 and 2 (docs/experiments.md, "The
 # study's sweep"): the measured seed spread of the study's four-unit networks.
@@ -108,14 +110,13 @@ def floor_problems(params: dict, accuracy: dict[str, float], one_epoch: bool) ->
     """Each model under its floor (see the module's docstring); the floors are printed."""
     kinds, spreads = model_kinds(params), measured_spreads()
     committed = {name: committed_accuracy(name) for name in kinds}
-    study_best = max(committed[name] or 0.0 for name, kind in kinds.items() if kind == "dense")
     problems, floors = [], []
     for name, kind in kinds.items():
-        if one_epoch and kind == "convolutional":
-            floor, why = study_best, "the study's best dense network"
-        elif committed[name] is None:
+        if committed[name] is None:
             print(f"{name}: no committed score, so no floor (a model new in this change)")
             continue
+        elif one_epoch and kind == "convolutional":
+            floor, why = (CHANCE + committed[name]) / 2, f"halfway from chance to the committed {committed[name]:.4f}"
         else:
             floor, why = committed[name] - floor_margin(kind, spreads), f"committed {committed[name]:.4f}"
         floors.append(f"{name} {floor:.4f}")

@@ -129,3 +129,20 @@ def test_predict_prints_one_line_per_image(tmp_path, trained_model_file, capsys)
 def test_predict_with_a_missing_model_says_how_to_get_one(tmp_path, capsys):
     assert predict.main(["--model", str(tmp_path / "absent.keras"), "x.png"]) == 1
     assert "Run `dvc repro` to train it first" in capsys.readouterr().err
+
+
+def test_predict_uses_the_exported_model_by_default(tmp_path, trained_model_file, monkeypatch, capsys):
+    """Without --model: the model metrics/export.json names (what the export stage chose), not a fixed one."""
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(garment_on_white()).save(tmp_path / "shirt.png")
+    assert predict.main(["shirt.png"]) == 1  # nothing exported yet
+    assert "No exported model here (metrics/export.json is missing). Run `dvc repro export`" in capsys.readouterr().err
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "export.json").write_text(json.dumps({"model": "cnn"}))
+    (tmp_path / "models").mkdir()
+    trained_model_file.rename(tmp_path / "models" / "cnn.keras")
+    assert predict.main(["--top-k", "1", "shirt.png"]) == 0
+    assert capsys.readouterr().out.startswith("shirt.png: ")
+    (tmp_path / "metrics" / "export.json").write_text(json.dumps({"model": "../../etc/passwd"}))
+    assert predict.main(["shirt.png"]) == 1
+    assert "metrics/export.json names no model ('../../etc/passwd')" in capsys.readouterr().err

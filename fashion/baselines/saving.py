@@ -86,9 +86,7 @@ def canonical_archive(archive: bytes) -> bytes:
 def load_baseline(path: Path) -> Pipeline:
     """The fitted pipeline saved at `path`; any other file, or one asking for another type, is one line."""
     path = Path(path)
-    if not path.exists():
-        raise PipelineError(f"{path} is missing. Run `dvc repro` to train the baselines.")
-    check_archive(path, BASELINE_BYTES, "skops baseline", RETRAIN)
+    check_archive(path, BASELINE_BYTES, "skops baseline", RETRAIN, missing="Run `dvc repro` to train the baselines.")
     try:
         untrusted = skops.io.get_untrusted_types(file=path)
     except Exception as error:  # skops parses a file from anywhere: any failure is a bad file, not our bug

@@ -22,13 +22,16 @@ HANDOFF_JSON_BYTES = MEBIBYTE
 ARCHIVE_MEMBERS = 10_000
 
 
-def regular_file_size(path: Path, limit: int, what: str, fix: str) -> int:
-    """The size of `path`, which must be a regular file (not a device, pipe or folder) of at most `limit` bytes."""
+def regular_file_size(path: Path, limit: int, what: str, fix: str, missing: str = "") -> int:
+    """The size of `path`, which must be a regular file (not a device, pipe or folder) of at most `limit` bytes.
+
+    `fix` says how to replace a bad file; `missing`, how to make an absent one (default: `fix`).
+    """
     path = Path(path)
     try:
         status = path.stat()
     except FileNotFoundError as error:
-        raise PipelineError(f"{path} is missing. {fix}") from error
+        raise PipelineError(f"{path} is missing. {missing or fix}") from error
     except OSError as error:
         raise PipelineError(f"{path} cannot be read ({error.strerror}).") from error
     if not stat.S_ISREG(status.st_mode):
@@ -38,14 +41,14 @@ def regular_file_size(path: Path, limit: int, what: str, fix: str) -> int:
     return status.st_size
 
 
-def check_archive(path: Path, limit: int, what: str, fix: str) -> None:
+def check_archive(path: Path, limit: int, what: str, fix: str, missing: str = "") -> None:
     """`path` is a zip archive whose members, uncompressed, add up to at most `limit` bytes.
 
     Zip stores each member's uncompressed size in its directory, and Python's
     reader never inflates a member past it, so this bounds what loading can
     decompress (a zip bomb declares its true size, or fails its CRC).
     """
-    regular_file_size(path, limit, what, fix)
+    regular_file_size(path, limit, what, fix, missing)
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
@@ -58,10 +61,10 @@ def check_archive(path: Path, limit: int, what: str, fix: str) -> None:
         raise PipelineError(f"{path} unpacks to {unpacked:,} bytes, more than the {limit:,} a {what} may. {fix}")
 
 
-def read_handoff_json(path: Path, fix: str) -> dict:
+def read_handoff_json(path: Path, fix: str, missing: str = "") -> dict:
     """The JSON object another stage wrote at `path`, read only if it is a small regular file."""
     path = Path(path)
-    regular_file_size(path, HANDOFF_JSON_BYTES, "metrics file", fix)
+    regular_file_size(path, HANDOFF_JSON_BYTES, "metrics file", fix, missing)
     try:
         record = json.loads(path.read_bytes())
     except (ValueError, RecursionError, OSError) as error:
@@ -85,9 +88,7 @@ def handoff_number(path: Path, record: dict, key: str, *, minimum: float, maximu
 def read_validation_accuracy(path: Path) -> float | None:
     """The `validation_accuracy` a train, ensemble or baseline stage recorded: in [0, 1], or null for a refit."""
     fix = "Run `dvc repro --force` on the stage that wrote it."
-    if not Path(path).exists():
-        raise PipelineError(f"{path} is missing. Run `dvc repro` to train it first.")
-    record = read_handoff_json(path, fix)
+    record = read_handoff_json(path, fix, missing="Run `dvc repro` to train it first.")
     if "validation_accuracy" in record and record["validation_accuracy"] is None:
         return None
     return handoff_number(path, record, "validation_accuracy", minimum=0.0, maximum=1.0, fix=fix)

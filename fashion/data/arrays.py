@@ -58,14 +58,10 @@ def verify_checksum(path: Path) -> None:
     """Raise `PipelineError` unless `path` still has the hash normalize recorded."""
     path = Path(path)
     checksums_path = path.parent / CHECKSUMS_FILE_NAME
-    if not checksums_path.exists():
-        raise PipelineError(f"{checksums_path} is missing. {REBUILD}")
     expected = read_handoff_json(checksums_path, REBUILD).get(path.name)
     if not isinstance(expected, str):
         raise PipelineError(f"{checksums_path} has no valid entry for {path.name}. {REBUILD}")
-    if not path.exists():
-        raise PipelineError(f"{path} is missing. Run `dvc repro normalize` first.")
-    regular_file_size(path, SPLIT_BYTES, "processed split", REBUILD)
+    regular_file_size(path, SPLIT_BYTES, "processed split", REBUILD, missing="Run `dvc repro normalize` first.")
     actual = file_sha256(path)
     if actual != expected:
         raise PipelineError(f"{path} is corrupt: its SHA-256 differs from the one normalize recorded. {REBUILD}")

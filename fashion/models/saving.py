@@ -89,9 +89,7 @@ def load_trained_model(path) -> keras.Model:
     """
     from fashion.models import layers  # noqa: F401 -- registers HorizontalFlip
 
-    if not Path(path).exists():
-        raise PipelineError(f"{path} is missing. Run `dvc repro` to train it first.")
-    check_archive(Path(path), MODEL_BYTES, "Keras model", RETRAIN)
+    check_archive(Path(path), MODEL_BYTES, "Keras model", RETRAIN, missing="Run `dvc repro` to train it first.")
     try:
         model = keras.models.load_model(path, compile=False, safe_mode=True)
         shapes = (tuple(model.input_shape[1:3]), tuple(model.output_shape[1:]))

@@ -5,16 +5,30 @@ Each file is handled on its own: one that cannot be read gets an error line
 """
 
 import gzip
+import re
 import zlib
 from pathlib import Path
 
 import numpy as np
 
-from fashion.core.bounded import regular_file_size
+from fashion.core import paths
+from fashion.core.bounded import read_handoff_json, regular_file_size
 from fashion.core.dataset import CLASS_NAMES, IMAGE_SIZE, scale_pixels
-from fashion.core.errors import PipelineError
+from fashion.core.errors import PipelineError, shorten
 from fashion.data.idx import GZIP_MAGIC, IDX_BYTES, read_idx_stream
 from fashion.data.images import PICTURE_SUFFIXES, load_picture
+
+
+def exported_model_file() -> Path:
+    """The trained .keras file of the model the export stage exported (metrics/export.json names it)."""
+    fix = "Run `dvc repro export` in the repository, or pass --model."
+    if not paths.EXPORT_METRICS_FILE.is_file():
+        raise PipelineError(f"No exported model here ({paths.EXPORT_METRICS_FILE} is missing). {fix}")
+    name = read_handoff_json(paths.EXPORT_METRICS_FILE, fix).get("model")
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", name):
+        raise PipelineError(f"{paths.EXPORT_METRICS_FILE} names no model ({shorten(name)}). {fix}")
+    student = paths.student_file(name)
+    return student if student.is_file() else paths.model_file(name)
 
 
 def load_inputs(path: Path) -> list[tuple[str, np.ndarray]]:

@@ -35,9 +35,7 @@ def read_history(path: Path) -> dict[str, list[float]]:
     range means the file was not written by a train stage of this project.
     """
     fix = "Run `dvc repro --force` on its train stage."
-    if not Path(path).exists():
-        raise PipelineError(f"{path} is missing. Run `dvc repro` to train the model first.")
-    regular_file_size(path, HISTORY_BYTES, "history file", fix)
+    regular_file_size(path, HISTORY_BYTES, "history file", fix, missing="Run `dvc repro` to train the model first.")
     try:
         with Path(path).open(newline="") as stream:
             rows = list(csv.DictReader(stream))

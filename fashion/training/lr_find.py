@@ -69,7 +69,5 @@ def read_suggested_learning_rate(path: Path) -> float:
     by gradient ascent and a NaN would train nothing, both "successfully".
     """
     fix = "Run `dvc repro lr_find --force`."
-    if not Path(path).exists():
-        raise PipelineError(f"{path} is missing. Run `dvc repro lr_find` first.")
-    record = read_handoff_json(path, fix)
+    record = read_handoff_json(path, fix, missing="Run `dvc repro lr_find` first.")
     return handoff_number(path, record, "suggested_learning_rate", minimum=SMALLEST_RATE, maximum=LARGEST_RATE, fix=fix)
