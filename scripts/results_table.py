@@ -8,8 +8,8 @@ The results table (README.md) reads params.yaml (which models and ensembles
 exist, and their shapes), metrics/train, metrics/ensemble, metrics/test and
 metrics/cost, and the training seconds the benchmark measured; the benchmark
 table (docs/benchmark.md) reads bench/results.json; the model keys table
-and the section keys table (docs/models.md) read the params schema,
-MODEL_KEYS and SECTION_KEYS; the seed spreads (docs/reproducibility.md, and their
+and the section keys table (docs/models.md) read the params models'
+JSON Schema (fashion/core/params); the seed spreads (docs/reproducibility.md, and their
 summary in README.md) read docs/seed_spread.json (runs in bfloat16, as committed) and
 docs/seed_spread_float32.json (runs in float32), each measured as the file says; the GPU tier
 table (docs/gpu.md) reads bench/gpu_tier/, one file per run of bench/gpu_tier.py. The test suite runs

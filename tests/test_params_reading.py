@@ -2,7 +2,7 @@
 
 DVC records, diffs and sets params with ruamel.yaml (YAML 1.2); a stage that
 read YAML 1.1 would train `epochs: 012` as 10 while `dvc params diff` records
-12. Every case here is one line from `check_params` before anything runs.
+12. Every case here is one line from `load_params` before anything runs.
 """
 
 import json
