@@ -131,16 +131,15 @@ def floor_problems(params: dict, accuracy: dict[str, float], one_epoch: bool) ->
 def scored_files(name: str) -> list[str]:
     """What evaluate writes for every model, baseline and ensemble."""
     return [
-        f"metrics/test/{name}.json", f"metrics/summary/{name}.json", f"plots/confusion/{name}.csv",
-        f"plots/confusion_heatmap/{name}.png", f"plots/predictions/{name}.png", f"plots/per_class/{name}.csv",
+        f"metrics/test/{name}.json", f"metrics/summary/{name}.json",
     ]  # fmt: skip
 
 
 def expected_files(models: list[str], baselines: list[str], ensembles: list[str], students: list[str]) -> list[Path]:
     expected = [
         "metrics/data/train.json", "metrics/data/validation.json", "metrics/data/test.json",
-        "metrics/lr_find.json", "plots/lr_find.csv", "plots/lr_find.png",
-        "plots/learning_curves.csv", "plots/learning_curves.png",
+        "metrics/lr_find.json", "plots/lr_find.csv", "plots/learning_curves.csv",
+        "plots/per_class.csv", "plots/confusion.csv", "plots/predictions.png",
         "metrics/export.json", "export/model.tflite", "export/saved_model/saved_model.pb",
     ]  # fmt: skip
     # A student writes what a train stage writes, its model under students/ instead of models/.

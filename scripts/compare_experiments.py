@@ -89,8 +89,12 @@ def unfinished_lines(exp_show: list) -> list[str]:
 
 
 def summary_of(data: dict, model: str) -> dict | None:
-    """The model's summary metrics (metrics/summary/<model>.json) in one revision's data, if it has them."""
-    return (data.get("metrics") or {}).get(f"metrics/summary/{model}.json", {}).get("data", {}).get(model)
+    """The model's summary metrics (metrics/summary/<model>.json) in one revision's data, if it has them.
+
+    The file is flat; commits made before it was (up to 87220e8) nest its numbers under the model's name.
+    """
+    summary = (data.get("metrics") or {}).get(f"metrics/summary/{model}.json", {}).get("data")
+    return summary.get(model, summary) if summary else None
 
 
 def params_of(data: dict) -> dict:

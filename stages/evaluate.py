@@ -6,6 +6,7 @@ from fashion.core import paths
 from fashion.core.cli import stage_entry_point
 from fashion.core.params import load_params
 from fashion.data.arrays import load_split
+from fashion.serving.choice import choose_model
 from fashion.training.history import read_history
 
 
@@ -17,12 +18,15 @@ def main(argv=None) -> str:
     images, labels = load_split(paths.PROCESSED_DIR, "test")
     histories = {name: read_history(paths.history_file(name)) for name in (*models, *students)}
 
+    exported = choose_model(settings.export.model, (*models, *students))
+
     from fashion.evaluation.report import evaluate_all, write_learning_curves  # TensorFlow loads only now
 
-    accuracies = evaluate_all(saved, images, labels, params)
+    accuracies = evaluate_all(saved, images, labels, exported, params)
     write_learning_curves(histories)
-    best = max(accuracies, key=accuracies.get)
-    return f"{len(saved)} models scored on {len(labels)} test images; best {best} at {accuracies[best]:.4f}"
+    return (
+        f"{len(saved)} models scored on {len(labels)} test images; the exported {exported}: {accuracies[exported]:.4f}"
+    )
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ def main(argv=None) -> str:
     validation_images, _ = load_split(paths.PROCESSED_DIR, "validation")
 
     from fashion.models.saving import load_trained_model
-    from fashion.serving.export import choose_model, export_and_check
+    from fashion.serving.choice import choose_model
+    from fashion.serving.export import export_and_check
 
     students = settings.students
     name = choose_model(settings.export.model, (*settings.trained_models, *students), paths.train_metrics_file)

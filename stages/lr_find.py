@@ -16,15 +16,11 @@ def main(argv=None) -> str:
     validation = load_split(paths.PROCESSED_DIR, "validation")
 
     # TensorFlow loads only after the params and data have been checked.
-    from fashion.evaluation import figures
     from fashion.training.study_sweep import SWEEP_COLUMNS, run_study_sweep
 
     sweep = run_study_sweep(params, training, validation)
     suggested = sweep.suggestion["suggested_learning_rate"]
     write_csv(paths.LR_FIND_PLOT_FILE, SWEEP_COLUMNS, sweep.rows())
-    figures.learning_rate_sweep(
-        sweep.rates, sweep.validation_losses, sweep.smoothed_losses, suggested, paths.LR_FIND_FIGURE_FILE
-    )
     write_json(paths.LR_FIND_METRICS_FILE, {**sweep.suggestion, "epochs_run": len(sweep.rates)})
     return f"suggested learning rate {suggested:.3g} over {len(sweep.rates)} epochs"
 

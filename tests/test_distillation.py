@@ -125,7 +125,7 @@ def test_the_teacher_changes_what_the_student_learns_and_the_student_is_scored_l
     assert not paths.model_file("student").exists()  # students/, never models/, which the teacher is made from
 
     assert evaluate.main([]) == 0
-    summary = json.loads(paths.summary_metrics_file("student").read_text())["student"]
+    summary = json.loads(paths.summary_metrics_file("student").read_text())
     assert summary["validation_accuracy"] == trained["validation_accuracy"] and 0 <= summary["test_accuracy"] <= 1
     params["export"] = {"model": "student"}
     write_params(processed_project, params)

@@ -105,9 +105,9 @@ def test_declared_params_are_exactly_the_validated_ones():
     every_model = {"models", "lr_find_models"}
     assert set(stage_definition("export")["params"]) == every_model | {"students"} | fields("export")
     assert set(stage_definition("ensemble")["params"]) == every_model | {"ensembles"}
-    assert set(stage_definition("evaluate")["params"]) == every_model | {"baselines", "ensembles", "students"} | fields(
-        "evaluate"
-    )
+    # evaluate draws the exported model's confusion matrix, so it reads which model export exports.
+    scored = every_model | {"baselines", "ensembles", "students"}
+    assert set(stage_definition("evaluate")["params"]) == scored | fields("evaluate") | {"export.model"}
     assert stage_definition("baseline")["params"] == ["baselines.${key}"]
 
 
@@ -124,7 +124,6 @@ def test_outputs_match_the_paths_module():
     assert out_paths("lr_find") == {
         paths.LR_FIND_METRICS_FILE.as_posix(),
         paths.LR_FIND_PLOT_FILE.as_posix(),
-        paths.LR_FIND_FIGURE_FILE.as_posix(),
     }
     assert (
         out_paths("train")
@@ -135,14 +134,17 @@ def test_outputs_match_the_paths_module():
             paths.train_metrics_file(key).as_posix(),
             paths.cost_metrics_file(key).as_posix(),
             paths.sweep_file(key).as_posix(),
-            (paths.live_dir(key) / "metrics.json").as_posix(),
-            (paths.live_dir(key) / "plots" / "metrics").as_posix(),
+            paths.live_dir(key).as_posix(),  # dvclive's whole folder, drawn by no plot
         }
     )
     # A student writes what a train stage writes, its model under students/.
     assert out_paths("distill") == {
-        *(path.as_posix() for path in paths.student_outputs(key) if path != paths.timing_file(key)),
-        (paths.live_dir(key) / "plots" / "metrics").as_posix(),
+        *(
+            path.as_posix()
+            for path in paths.student_outputs(key)
+            if path.parent not in (paths.TIMINGS_DIR, paths.live_dir(key))
+        ),
+        paths.live_dir(key).as_posix(),
     }
     assert out_paths("ensemble") == {paths.ENSEMBLES_DIR.as_posix(), paths.ENSEMBLE_METRICS_DIR.as_posix()}
     assert out_paths("export") == {
@@ -156,12 +158,10 @@ def test_outputs_match_the_paths_module():
         for path in (
             paths.SUMMARY_METRICS_DIR,
             paths.TEST_METRICS_DIR,
-            paths.CONFUSION_DIR,
-            paths.CONFUSION_FIGURE_DIR,
-            paths.PREDICTIONS_FIGURE_DIR,
-            paths.PER_CLASS_DIR,
             paths.LEARNING_CURVES_FILE,
-            paths.LEARNING_CURVES_FIGURE_FILE,
+            paths.PER_CLASS_FILE,
+            paths.CONFUSION_FILE,
+            paths.PREDICTIONS_FIGURE_FILE,
         )
     }
 
@@ -173,15 +173,12 @@ def test_only_the_models_that_take_lr_finds_rate_depend_on_it():
     assert set(stage_definition("train")["deps"]) == set(stage_definition("train_lr_find")["deps"]) - {lr_find_output}
 
 
-def test_only_summaries_and_two_small_files_are_metrics():
-    """`dvc exp show` shows the declared metrics: a few numbers per model, not every detailed file."""
+def test_only_the_summaries_are_metrics():
+    """`dvc metrics show` prints one row per model with the same columns: no other file is declared."""
     declared = {
         next(iter(entry)) for definition in map(stage_definition, STAGES) for entry in definition.get("metrics", [])
     }
-    assert declared == {
-        paths.SUMMARY_METRICS_DIR.as_posix(), paths.LR_FIND_METRICS_FILE.as_posix(),
-        paths.EXPORT_METRICS_FILE.as_posix(),
-    }  # fmt: skip
+    assert declared == {paths.SUMMARY_METRICS_DIR.as_posix()}
 
 
 def test_baselines_re_run_neither_ensembles_nor_export():

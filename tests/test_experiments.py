@@ -69,7 +69,7 @@ def test_a_queued_grid_runs_every_combination_and_is_compared_by_validation(comm
     for experiment in experiments:
         data = experiment["revs"][0]["data"]
         entry = data["params"]["params.yaml"]["data"]["models"]["model_1"]
-        summary = data["metrics"]["metrics/summary/model_1.json"]["data"]["model_1"]
+        summary = data["metrics"]["metrics/summary/model_1.json"]["data"]
         results[entry["learning_rate"], entry["seed"]] = summary
     assert set(results) == {(0.02, 1), (0.05, 1)}
     assert len({summary["validation_accuracy"] for summary in results.values()}) > 1
@@ -91,7 +91,7 @@ def test_a_queued_grid_runs_every_combination_and_is_compared_by_validation(comm
             }
         )
     accuracy = {
-        name: data["metrics"]["metrics/summary/model_1.json"]["data"]["model_1"]["validation_accuracy"]
+        name: data["metrics"]["metrics/summary/model_1.json"]["data"]["validation_accuracy"]
         for name, data in rows.items()
     }
     assert len(accuracy) == 3
@@ -104,7 +104,7 @@ def test_a_queued_grid_runs_every_combination_and_is_compared_by_validation(comm
     collect = [sys.executable, str(REPOSITORY_ROOT / "scripts" / "seed_spread.py"), "--input", str(saved),
                "--spread", str(spread), "--write"]  # fmt: skip
     assert "changes models.model_1.learning_rate, not only a seed" in run(collect, committed_run)
-    committed_summary = read_json(committed_run / "metrics/summary/model_1.json")["model_1"]
+    committed_summary = read_json(committed_run / "metrics/summary/model_1.json")
     expected = {committed["seed"]: committed_summary, 1: results[0.02, 1]}
     runs = read_json(spread)["runs"]
     assert {seed_run["seeds"]["model_1"] for seed_run in runs} == set(expected)

@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 
+import numpy as np
 import pytest
 import yaml
 from conftest import environment, read_json, run
@@ -57,10 +58,15 @@ def test_every_stage_wrote_every_output(reproduced_repository, monkeypatch):
     for name, path in saved.items():
         assert path.exists()  # its summary's keys: test_repro_metrics_plots_incremental_reruns_and_a_killed_stage
         assert set(read_json(paths.test_metrics_file(name))) == {"test_accuracy", "test_loss", "test_macro_f1"}
-        assert (paths.CONFUSION_DIR / f"{name}.csv").read_text().count("\n") == 101
-        assert (paths.PREDICTIONS_FIGURE_DIR / f"{name}.png").stat().st_size > 0
-        assert (paths.CONFUSION_FIGURE_DIR / f"{name}.png").stat().st_size > 0
-        assert (paths.PER_CLASS_DIR / f"{name}.csv").read_text().count("\n") == 11
+    per_class = paths.PER_CLASS_FILE.read_text().splitlines()
+    assert per_class[0] == "model,class_index,class,precision,recall,f1,support"
+    assert sorted(row.split(",")[0] for row in per_class[1::10]) == sorted(saved)  # ten classes per model
+    # The exported model's confusion counts (every test image once) and prediction grid.
+    exported = read_json(paths.EXPORT_METRICS_FILE)["model"]
+    confusion = [row.split(",") for row in paths.CONFUSION_FILE.read_text().splitlines()[1:]]
+    assert len(confusion) == 100 and {row[0] for row in confusion} == {exported}
+    assert sum(int(row[-1]) for row in confusion) == len(np.load(paths.PROCESSED_DIR / "test_labels.npy"))
+    assert paths.PREDICTIONS_FIGURE_FILE.stat().st_size > 0
     # The synthetic classes are easy: in two epochs of 15 batches a normalized network is far above chance (0.1).
     assert read_json(paths.test_metrics_file("model_1"))["test_accuracy"] >= 0.4
     curves = paths.LEARNING_CURVES_FILE.read_text().splitlines()
@@ -107,23 +113,21 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     every_scored = [*params["models"], *params["lr_find_models"], *params["baselines"], *params["ensembles"]]
     for name in every_scored:
         summary = json.loads((repository / f"metrics/summary/{name}.json").read_text())
-        assert set(summary[name]) == {"test_accuracy", "test_macro_f1", "validation_accuracy"}
+        assert list(summary) == ["validation_accuracy", "test_accuracy", "test_macro_f1"]
 
-    # `dvc metrics show` (and `dvc exp show`) show the summaries; the detailed files are there to read.
-    metrics = run(["dvc", "metrics", "show"], repository)
-    assert "metrics/summary/model_4.json" in metrics and "model_4.validation_accuracy" in metrics
-    assert "metrics/test/" not in metrics and "forward_flops_per_image" not in metrics
+    # `dvc metrics show`: one row per model (file), the same three columns; the detailed files are there to read.
+    metrics = run(["dvc", "metrics", "show"], repository).splitlines()
+    assert sorted(metrics[0].split()) == ["Path", "test_accuracy", "test_macro_f1", "validation_accuracy"]
+    assert sorted(line.split()[0] for line in metrics[1:]) == sorted(
+        f"metrics/summary/{name}.json" for name in every_scored
+    )
     detailed = run(["dvc", "metrics", "show", "metrics/test/model_4.json", "metrics/cost/model_1.json"], repository)
     assert "test_loss" in detailed and "forward_flops_per_image" in detailed
+    assert "suggested_learning_rate" in run(["dvc", "metrics", "show", "metrics/lr_find.json"], repository)
 
     run(["dvc", "plots", "show", "-o", str(repository.parent / "plots_page")], repository)
     page = (repository.parent / "plots_page" / "index.html").read_text()
-    for plot_id in (
-        "learning_curves_accuracy",
-        "lr_find",
-        "plots/confusion/model_4.csv",
-        "plots/predictions/model_4.png",
-    ):
+    for plot_id in ("learning_rate_sweep", "per_class_f1", "predictions.png"):
         assert plot_id in page
 
     # The exported model is a named artifact: once a version is registered (a GTO tag, as
@@ -178,11 +182,14 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
         "baselines.random_forest.seed",
     ):
         assert key in changed_params
-    assert "metrics/summary/model_2.json" in run(["dvc", "metrics", "diff"], repository)
-    plots_diff = json.loads(
-        run(["dvc", "plots", "diff", "HEAD", "--json", "--targets", "learning_curves_accuracy"], repository)
+    # `dvc metrics diff`: one line per changed number (path, metric, old, new, change).
+    metrics_diff = [line.split() for line in run(["dvc", "metrics", "diff"], repository).splitlines()[1:]]
+    assert "metrics/summary/model_2.json" in {line[0] for line in metrics_diff}
+    assert all(
+        len(line) == 5 and line[1] in ("validation_accuracy", "test_accuracy", "test_macro_f1") for line in metrics_diff
     )
-    curves = plots_diff["data"]["learning_curves_accuracy"][0]
+    plots_diff = json.loads(run(["dvc", "plots", "diff", "HEAD", "--json", "--targets", "accuracy"], repository))
+    curves = plots_diff["data"]["accuracy"][0]
     assert set(curves["revisions"]) == {"HEAD", "workspace"}
     epochs_by_revision = {
         revision: max(

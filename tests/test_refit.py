@@ -52,7 +52,7 @@ def test_a_refit_reports_no_validation_scores_and_the_pipeline_carries_that_thro
         assert len(history["loss"]) == models[name]["epochs"]
         assert all(math.isnan(value) for value in history["val_accuracy"])
         assert {row[2] for row in learning_curve_rows({name: history})} == {"training"}
-        summary = read_json(paths.summary_metrics_file(name))[name]
+        summary = read_json(paths.summary_metrics_file(name))
         assert summary["validation_accuracy"] is None and 0 <= summary["test_accuracy"] <= 1
     assert validation_score({"validation_accuracy": 0.91234}) == "0.9123"
 
@@ -61,7 +61,7 @@ def test_a_refit_reports_no_validation_scores_and_the_pipeline_carries_that_thro
     assert with_refit and set(raw["ensembles"]) - with_refit  # both kinds are committed
     for name in raw["ensembles"]:
         accuracy = read_json(paths.ensemble_metrics_file(name))["validation_accuracy"]
-        summarized = read_json(paths.summary_metrics_file(name))[name]["validation_accuracy"]
+        summarized = read_json(paths.summary_metrics_file(name))["validation_accuracy"]
         assert summarized == accuracy
         assert accuracy is None if name in with_refit else accuracy > 0
 
@@ -124,7 +124,7 @@ def test_a_refit_with_multi_worker_training_is_refused_and_the_stage_writes_noth
 
 
 def test_export_best_with_only_refit_models_asks_for_a_name(project):
-    from fashion.serving.export import choose_model
+    from fashion.serving.choice import choose_model
 
     paths.train_metrics_file("model_1").parent.mkdir(parents=True, exist_ok=True)
     paths.train_metrics_file("model_1").write_text(json.dumps({"validation_accuracy": None, "refit": True}))

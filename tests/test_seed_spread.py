@@ -28,7 +28,7 @@ def revision(name: str, first_seed: int, second_seed: int, scores: dict, learnin
     params = {
         "models": {"first": {"seed": first_seed, "learning_rate": learning_rate}, "second": {"seed": second_seed}}
     }
-    metrics = {f"metrics/summary/{model}.json": {"data": {model: summary}} for model, summary in scores.items()}
+    metrics = {f"metrics/summary/{model}.json": {"data": summary} for model, summary in scores.items()}
     return name, {"params": {"params.yaml": {"data": params}}, "metrics": metrics}
 
 

@@ -125,3 +125,4 @@ def test_the_report_step_writes_the_diffs_against_main(reproduced_repository, tm
     assert f"models.{name}.seed" in text and "| Path " in text
     assert summary.read_text() == text
     assert (repository / "plots_diff" / "index.html").is_file()
+    assert (repository / "plots_diff" / "static.html").read_text().count("<svg") >= 5

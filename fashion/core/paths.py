@@ -31,15 +31,13 @@ SUMMARY_METRICS_DIR = METRICS_DIR / "summary"
 BASELINE_METRICS_DIR = METRICS_DIR / "baselines"
 
 LR_FIND_PLOT_FILE = PLOTS_DIR / "lr_find.csv"
-LR_FIND_FIGURE_FILE = PLOTS_DIR / "lr_find.png"
 HISTORY_DIR = PLOTS_DIR / "history"
 SWEEP_DIR = PLOTS_DIR / "sweep"
 LEARNING_CURVES_FILE = PLOTS_DIR / "learning_curves.csv"
-LEARNING_CURVES_FIGURE_FILE = PLOTS_DIR / "learning_curves.png"
-CONFUSION_DIR = PLOTS_DIR / "confusion"
-CONFUSION_FIGURE_DIR = PLOTS_DIR / "confusion_heatmap"
-PREDICTIONS_FIGURE_DIR = PLOTS_DIR / "predictions"
-PER_CLASS_DIR = PLOTS_DIR / "per_class"
+# The exported model's confusion counts and prediction grid; every model's per-class scores.
+CONFUSION_FILE = PLOTS_DIR / "confusion.csv"
+PREDICTIONS_FIGURE_FILE = PLOTS_DIR / "predictions.png"
+PER_CLASS_FILE = PLOTS_DIR / "per_class.csv"
 
 LIVE_DIR = Path("live")
 # Wall-clock times of the last run of each train stage on this machine. Not a DVC

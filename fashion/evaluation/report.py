@@ -1,4 +1,4 @@
-"""Score models on the test set and write each one's report: metrics, confusion table, per-class table, figures.
+"""Score models on the test set and write the report: metrics per model, per-class scores, the exported model's plots.
 
 Used by the evaluate stage alone, the only reader of the test split.
 """
@@ -27,8 +27,12 @@ TEST_METRICS = {"test_accuracy": accuracy, "test_loss": cross_entropy, "test_mac
 # peaked at 1.45-1.64 GiB against 0.97-1.27 GiB at 250, for 5% less time (docs/benchmark.md).
 EVALUATION_BATCH_SIZE = INFERENCE_BATCH_SIZE // 2
 
-# What metrics/summary/<name>.json holds, the one file per model that `dvc exp show` shows.
-SUMMARY_METRICS = ("test_accuracy", "test_macro_f1", "validation_accuracy")
+# What metrics/summary/<name>.json holds: the same few numbers for every model, so that
+# `dvc metrics show` prints one row per model with these columns.
+SUMMARY_METRICS = ("validation_accuracy", "test_accuracy", "test_macro_f1")
+# Columns of plots/per_class.csv (every model) and plots/confusion.csv (the exported model's counts).
+PER_CLASS_COLUMNS = ("model", "class_index", "class", "precision", "recall", "f1", "support")
+CONFUSION_COLUMNS = ("model", "actual_index", "actual", "predicted_index", "predicted", "count")
 
 
 def score_model(path: Path, images: np.ndarray, labels: np.ndarray) -> tuple[dict, np.ndarray]:
@@ -43,80 +47,73 @@ def score_model(path: Path, images: np.ndarray, labels: np.ndarray) -> tuple[dic
     return summarize(labels, probabilities, NUMBER_OF_CLASSES), probabilities
 
 
-def write_summary(name: str, test_metrics: dict, validation_accuracy: float) -> None:
-    """metrics/summary/<name>.json: test accuracy, test macro F1 and the validation accuracy it was chosen by.
+def write_summary(name: str, test_metrics: dict, validation_accuracy: float | None) -> None:
+    """metrics/summary/<name>.json: the validation accuracy the model was chosen by, its test accuracy and macro F1.
 
-    The numbers sit under the model's name, so `dvc exp show` names its columns
-    `cnn.test_accuracy` rather than `metrics/summary/cnn.json:test_accuracy`.
+    Flat, with the same keys in every file: `dvc metrics show` prints a row per
+    model, and `dvc metrics diff` a line per changed number.
     """
     summary = {**test_metrics, "validation_accuracy": validation_accuracy}
-    write_json(paths.summary_metrics_file(name), {name: {metric: summary[metric] for metric in SUMMARY_METRICS}})
+    write_json(paths.summary_metrics_file(name), {metric: summary[metric] for metric in SUMMARY_METRICS})
 
 
-def write_model_report(name: str, labels: np.ndarray, probabilities: np.ndarray, summary: dict) -> dict:
-    """The test metrics (`TEST_METRICS`, returned), confusion table, per-class table and heatmap of one model."""
-    test_metrics = {metric: function(labels, probabilities) for metric, function in TEST_METRICS.items()}
-    write_json(paths.test_metrics_file(name), test_metrics)
+def per_class_rows(name: str, per_class: dict) -> list[tuple]:
+    """plots/per_class.csv's rows for one model, in class order (see PER_CLASS_COLUMNS)."""
+    return [
+        (name, index, class_name, per_class["precision"][index], per_class["recall"][index], per_class["f1"][index],
+         int(per_class["support"][index]))
+        for index, class_name in enumerate(CLASS_NAMES)
+    ]  # fmt: skip
+
+
+def write_exported_model_plots(name: str, images, labels, probabilities, confusion, params) -> None:
+    """plots/confusion.csv (counts, classes in class order) and plots/predictions.png of the exported model.
+
+    The grid shows `params.grid_rows` x `params.grid_columns` test images drawn with `params.seed`.
+    """
     write_csv(
-        paths.CONFUSION_DIR / f"{name}.csv",
-        ("actual", "predicted"),
+        paths.CONFUSION_FILE,
+        CONFUSION_COLUMNS,
         [
-            (CLASS_NAMES[actual], CLASS_NAMES[predicted])
-            for actual, predicted in zip(labels, summary["predicted_labels"], strict=True)
+            (name, actual, CLASS_NAMES[actual], predicted, CLASS_NAMES[predicted], int(confusion[actual, predicted]))
+            for actual in range(NUMBER_OF_CLASSES)
+            for predicted in range(NUMBER_OF_CLASSES)
         ],
     )
-    per_class = summary["per_class"]
-    write_csv(
-        paths.PER_CLASS_DIR / f"{name}.csv",
-        ("class", "precision", "recall", "f1", "support"),
-        [
-            (class_name, per_class["precision"][index], per_class["recall"][index], per_class["f1"][index],
-             int(per_class["support"][index]))
-            for index, class_name in enumerate(CLASS_NAMES)
-        ],
-    )  # fmt: skip
-    figures.confusion_heatmap(
-        summary["confusion"], CLASS_NAMES, f"{name}: test accuracy {summary['accuracy']:.2%}",
-        paths.CONFUSION_FIGURE_DIR / f"{name}.png",
-    )  # fmt: skip
-    return test_metrics
-
-
-def write_prediction_grid(
-    name: str, images: np.ndarray, labels: np.ndarray, probabilities: np.ndarray, indices: np.ndarray, params
-) -> None:
-    """plots/predictions/<name>.png: the images at `indices` with their predicted class and confidence."""
+    grid_size = min(params.grid_rows * params.grid_columns, len(labels))
+    indices = np.random.default_rng(params.seed).choice(len(labels), size=grid_size, replace=False)
     figures.prediction_grid(
         images[indices], labels[indices], probabilities[indices].argmax(axis=1), probabilities[indices].max(axis=1),
         CLASS_NAMES, params.grid_rows, params.grid_columns, f"{name}: random test images (seed {params.seed})",
-        paths.PREDICTIONS_FIGURE_DIR / f"{name}.png",
+        paths.PREDICTIONS_FIGURE_FILE,
     )  # fmt: skip
 
 
 def evaluate_all(
-    saved: dict[str, tuple[Path, Path]], images: np.ndarray, labels: np.ndarray, params
+    saved: dict[str, tuple[Path, Path]], images: np.ndarray, labels: np.ndarray, exported: str, params
 ) -> dict[str, float]:
-    """Score every saved model on the test set and write its report, summary and prediction grid.
+    """Score every saved model on the test set; write its metrics, its summary and everyone's per-class scores.
 
     `saved` maps each name to (its model file, the JSON file holding the
-    validation accuracy it was chosen by); `params` is the `evaluate:` section.
-    Returns each model's test accuracy. The grid shows the same random images
-    for every model, so their grids compare image for image.
+    validation accuracy it was chosen by); `exported` names the model the
+    export stage exports, whose confusion counts and prediction grid are drawn;
+    `params` is the `evaluate:` section. Returns each model's test accuracy.
     """
-    grid_size = min(params.grid_rows * params.grid_columns, len(labels))
-    grid = np.random.default_rng(params.seed).choice(len(labels), size=grid_size, replace=False)
-    accuracies = {}
+    accuracies, per_class = {}, []
     for name, (model_file, validation_file) in tqdm(saved.items(), desc="evaluate", unit="model"):
         summary, probabilities = score_model(model_file, images, labels)
-        test_metrics = write_model_report(name, labels, probabilities, summary)
+        test_metrics = {metric: function(labels, probabilities) for metric, function in TEST_METRICS.items()}
+        write_json(paths.test_metrics_file(name), test_metrics)
         write_summary(name, test_metrics, read_validation_accuracy(validation_file))
-        write_prediction_grid(name, images, labels, probabilities, grid, params)
+        per_class += per_class_rows(name, summary["per_class"])
+        if name == exported:
+            write_exported_model_plots(name, images, labels, probabilities, summary["confusion"], params)
         accuracies[name] = summary["accuracy"]
         release_models()
+    write_csv(paths.PER_CLASS_FILE, PER_CLASS_COLUMNS, per_class)
     return accuracies
 
 
 def write_learning_curves(histories: dict[str, dict[str, list[float]]]) -> None:
-    """plots/learning_curves.csv and .png: every model's per-epoch history side by side."""
+    """plots/learning_curves.csv: every model's per-epoch history, one row per model, epoch and split."""
     write_csv(paths.LEARNING_CURVES_FILE, LEARNING_CURVE_COLUMNS, learning_curve_rows(histories))
-    figures.learning_curves(histories, paths.LEARNING_CURVES_FIGURE_FILE)

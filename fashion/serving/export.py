@@ -8,10 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from fashion.core.atomic import check_inside_repository
-from fashion.core.bounded import read_validation_accuracy
 from fashion.core.dataset import INFERENCE_BATCH_SIZE
 from fashion.core.errors import PipelineError
-from fashion.core.params import EXPORT_BEST
 from fashion.core.tensorflow_setup import keras, tf
 
 
@@ -120,22 +118,3 @@ def export_and_check(trained: keras.Model, saved_model_directory: Path, images: 
     if min(agreement.values()) < 1.0:
         raise PipelineError(f"The exported {name} disagrees with the Keras model on validation images: {agreement}.")
     return Export(flat_buffer, float(np.mean(trained_classes == keras_classes)), len(images))
-
-
-def choose_model(choice: str, names, train_metrics_file) -> str:
-    """The named model, or (`best`) the one whose saved weights have the highest validation accuracy.
-
-    `train_metrics_file(name)` is the path of a model's metrics/train file;
-    the test set plays no part in the choice, and nor does a refit model,
-    whose validation accuracy is unavailable (null).
-    """
-    if choice != EXPORT_BEST:
-        return choice
-    accuracies = {name: read_validation_accuracy(train_metrics_file(name)) for name in names}
-    scored = {name: accuracy for name, accuracy in accuracies.items() if accuracy is not None}
-    if not scored:
-        raise PipelineError(
-            f"export.model is {EXPORT_BEST}, but every model was refit and has no validation accuracy to choose by; "
-            "name the model to export instead."
-        )
-    return max(scored, key=scored.get)

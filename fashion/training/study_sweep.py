@@ -18,8 +18,11 @@ from fashion.training.fit import fit
 from fashion.training.lr_find import smooth, suggest_learning_rate, sweep_learning_rate
 from fashion.training.optimization import compile_classifier
 
-# Columns of plots/lr_find.csv.
-SWEEP_COLUMNS = ("epoch", "learning_rate", "validation_loss", "smoothed_validation_loss", "training_loss")
+# Columns of plots/lr_find.csv. The suggested rate is repeated on every row, so that the
+# plot (a DVC template draws only what the file holds) can mark it.
+SWEEP_COLUMNS = (
+    "epoch", "learning_rate", "validation_loss", "smoothed_validation_loss", "training_loss", "suggested_learning_rate",
+)  # fmt: skip
 
 
 @dataclass
@@ -35,7 +38,8 @@ class StudySweep:
     def rows(self) -> list[tuple]:
         """plots/lr_find.csv's rows, one per epoch (see SWEEP_COLUMNS)."""
         columns = zip(self.rates, self.validation_losses, self.smoothed_losses, self.training_losses, strict=True)
-        return [(epoch, *values) for epoch, values in enumerate(columns, start=1)]
+        suggested = self.suggestion["suggested_learning_rate"]
+        return [(epoch, *values, suggested) for epoch, values in enumerate(columns, start=1)]
 
 
 def run_study_sweep(
