@@ -19,7 +19,7 @@ from fashion.data.arrays import load_split
 from fashion.models.saving import load_trained_model
 from fashion.serving.choice import choose_model
 from fashion.serving.export import saved_model_predict, tflite_predict
-from fashion.training.distribute import is_chief, make_strategy, resolve_strategy_name
+from fashion.training.distribute import is_chief, make_strategy, resolve_strategy_name, unused_gpu_note
 from stages import export, train
 
 
@@ -93,6 +93,18 @@ def test_mirrored_without_a_gpu_says_so_and_trains_on_one_device():
     name, note = resolve_strategy_name("mirrored", gpus=0, logical_cpus=1)
     assert name == "one_device" and "no GPU is visible" in note
     assert resolve_strategy_name("multi_worker", gpus=0, logical_cpus=1) == ("multi_worker", None)
+
+
+def test_a_gpu_the_driver_lists_but_tensorflow_cannot_see_gets_one_line(tmp_path):
+    driver = tmp_path / "gpus"
+    assert unused_gpu_note(0, driver) is None  # no NVIDIA driver: nothing to say
+    driver.mkdir()
+    assert unused_gpu_note(0, driver) is None  # a driver with no GPU
+    (driver / "0000:01:00.0").mkdir()
+    note = unused_gpu_note(0, driver)
+    assert "1 NVIDIA GPU(s) present but TensorFlow sees none" in note and "make setup-gpu" in note
+    assert "\n" not in note
+    assert unused_gpu_note(1, driver) is None  # TensorFlow uses it
 
 
 def test_the_readmes_gpu_command_trains_a_sweeping_model_on_a_cpu(processed_project, capsys):

@@ -14,6 +14,7 @@ Build and compile the model inside `strategy.scope()`; the batch size given to
 
 import json
 import os
+from pathlib import Path
 
 from fashion.core.errors import PipelineError
 from fashion.core.params import STRATEGIES
@@ -53,6 +54,29 @@ def resolve_strategy_name(name: str, gpus: int, logical_cpus: int) -> tuple[str,
             "distribute.strategy is mirrored but no GPU is visible: training on the CPU with one_device.",
         )
     return name, None
+
+
+# Where the NVIDIA driver lists the GPUs it manages, one folder per GPU, whatever TensorFlow was built for.
+NVIDIA_DRIVER_GPUS = Path("/proc/driver/nvidia/gpus")
+
+
+def unused_gpu_note(visible_gpus: int, driver_gpus: Path = NVIDIA_DRIVER_GPUS) -> str | None:
+    """A line when the machine has an NVIDIA GPU that TensorFlow does not see, else None.
+
+    The usual cause is the CPU build of TensorFlow (`make setup`); training
+    then runs on the CPU, many times slower, and without this line says
+    nothing about it until the stage's last line.
+    """
+    try:
+        present = sum(1 for entry in driver_gpus.iterdir() if entry.is_dir())
+    except OSError:  # no NVIDIA driver here
+        return None
+    if present == 0 or visible_gpus > 0:
+        return None
+    return (
+        f"{present} NVIDIA GPU(s) present but TensorFlow sees none, so training runs on the CPU; "
+        "install the GPU build with `make setup-gpu` (docs/gpu.md)."
+    )
 
 
 def is_chief(tf_config: str | None) -> bool:

@@ -25,7 +25,7 @@ from fashion.data.split import rejoin_splits
 from fashion.models.cost import forward_flops
 from fashion.models.registry import build_model
 from fashion.models.saving import save_model
-from fashion.training.distribute import make_strategy, resolve_strategy_name, steps_per_execution
+from fashion.training.distribute import make_strategy, resolve_strategy_name, steps_per_execution, unused_gpu_note
 from fashion.training.fit import KeepBestWeights, fit
 from fashion.training.history import write_history
 from fashion.training.live import live_callback, open_live_log, summarize_kept_epoch
@@ -198,8 +198,9 @@ def start_strategy(requested_strategy: str) -> tuple[str, tf.distribute.Strategy
     logical_cpus = len(tf.config.list_logical_devices("CPU")) if requested_strategy == "mirrored" else 1
     strategy_name, note = resolve_strategy_name(requested_strategy, gpus, logical_cpus)
     strategy = make_strategy(strategy_name)
-    if note:
-        print(f"train: {note}")
+    for line in (note, unused_gpu_note(gpus)):
+        if line:
+            print(f"train: {line}")
     return strategy_name, strategy, gpus
 
 
