@@ -1,11 +1,11 @@
 """Stage baseline@<name>: fit one scikit-learn classifier of params.yaml's `baselines:` on the training split."""
 
 import argparse
-import sys
 
 from fashion.core import paths
 from fashion.core.atomic import check_writable, write_json
 from fashion.core.cli import stage_entry_point
+from fashion.core.interrupts import exit_with
 from fashion.core.params import load_params
 from fashion.data.arrays import load_split
 
@@ -31,4 +31,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main())

@@ -8,12 +8,12 @@ the student's validation scores compare with its recipe's own.
 """
 
 import argparse
-import sys
 import time
 
 from fashion.core import paths
 from fashion.core.atomic import check_writable
 from fashion.core.cli import stage_entry_point
+from fashion.core.interrupts import exit_with
 from fashion.core.params import load_params
 from fashion.core.params.data_rules import check_batch
 from fashion.data.arrays import load_split
@@ -48,4 +48,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main())

@@ -1,10 +1,9 @@
 """Stage download: fetch the four original gzip files into data/raw/, verified."""
 
-import sys
-
 from fashion.core import paths
 from fashion.core.cli import stage_entry_point
 from fashion.core.dataset import DATASET_FILES
+from fashion.core.interrupts import exit_with
 from fashion.core.params import load_params
 from fashion.data.download import download_all
 
@@ -25,4 +24,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main())

@@ -5,11 +5,10 @@ here on the validation split only (`metrics/ensemble/<name>.json`); evaluate
 scores it on the test set like any model.
 """
 
-import sys
-
 from fashion.core import paths
 from fashion.core.atomic import check_writable, write_json
 from fashion.core.cli import stage_entry_point
+from fashion.core.interrupts import exit_with
 from fashion.core.params import load_params
 from fashion.data.arrays import load_split
 
@@ -41,4 +40,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main())

@@ -1,9 +1,8 @@
 """Stage evaluate: score every model, baseline and ensemble on the test set -- the only stage that reads it."""
 
-import sys
-
 from fashion.core import paths
 from fashion.core.cli import stage_entry_point
+from fashion.core.interrupts import exit_with
 from fashion.core.params import load_params
 from fashion.data.arrays import load_split
 from fashion.serving.choice import choose_model
@@ -30,4 +29,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main())

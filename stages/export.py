@@ -5,11 +5,10 @@ its saved weights; the test set plays no part. The exports are checked against
 the Keras model on the validation images (`fashion.serving.export`).
 """
 
-import sys
-
 from fashion.core import paths
 from fashion.core.atomic import atomic_path, check_writable, write_json
 from fashion.core.cli import stage_entry_point
+from fashion.core.interrupts import exit_with
 from fashion.core.params import load_params
 from fashion.data.arrays import load_split
 
@@ -38,4 +37,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main())

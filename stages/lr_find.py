@@ -1,10 +1,9 @@
 """Stage lr_find: the study's exponential learning-rate sweep, and a suggested rate."""
 
-import sys
-
 from fashion.core import paths
 from fashion.core.atomic import write_csv, write_json
 from fashion.core.cli import stage_entry_point
+from fashion.core.interrupts import exit_with
 from fashion.core.params import load_params
 from fashion.data.arrays import load_split
 
@@ -26,4 +25,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main())

@@ -1,11 +1,10 @@
 """Stage normalize: parse IDX, split off a stratified validation set, scale to [0, 1]."""
 
-import sys
-
 from fashion.core import paths
 from fashion.core.atomic import write_json
 from fashion.core.cli import stage_entry_point
 from fashion.core.dataset import CLASS_NAMES, scale_pixels
+from fashion.core.interrupts import exit_with
 from fashion.core.params import load_params
 from fashion.data.arrays import save_split, write_checksums
 from fashion.data.split import count_per_class, read_splits
@@ -26,4 +25,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_with(main())

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -127,18 +128,54 @@ def test_sigkill_mid_epoch_leaves_no_model_or_metrics(processed_project):
         assert not output.exists()
 
 
-def test_ctrl_c_stops_training_promptly_with_one_line(processed_project):
-    long_training(processed_project)
-    process = start_stage("train", ["--model", "model_1"], processed_project)
-    wait_for_first_epoch(process)
+def interrupt_and_wait(process: subprocess.Popen) -> tuple[int, str, float]:
+    """Send Ctrl-C; (exit code, what the stage wrote to stderr since, seconds it took to exit)."""
+    sent = time.monotonic()
     process.send_signal(signal.SIGINT)
     # communicate() keeps draining both pipes, so a chatty stage cannot block on a full pipe.
-    _, remaining = process.communicate(timeout=30)
-    exit_code = process.returncode
-    assert exit_code == 130
-    assert remaining.strip().splitlines()[-1] == "train: interrupted; no partial outputs were kept."
-    assert "Traceback" not in remaining
-    assert not paths.model_file("model_1").exists()
+    _, remaining = process.communicate(timeout=60)
+    return process.returncode, remaining, time.monotonic() - sent
+
+
+# Seconds after the first epoch's bar when Ctrl-C comes: inside a batch, at an epoch's end while
+# validating and logging (dvclive, the bar), and in between; repeated, since the moment is never exact.
+INTERRUPT_DELAYS = (0.0, 0.05, 0.2, 0.45, 0.8, 1.3, 2.0)
+
+
+def test_ctrl_c_at_any_point_of_training_ends_with_130_and_one_line(processed_project):
+    long_training(processed_project)
+    for delay in INTERRUPT_DELAYS:
+        process = start_stage("train", ["--model", "model_1"], processed_project)
+        wait_for_first_epoch(process)
+        time.sleep(delay)
+        exit_code, remaining, seconds = interrupt_and_wait(process)
+        assert exit_code == 130, (delay, remaining[-2000:])  # never an abort (-6) or a crash (-11)
+        assert remaining.strip().splitlines()[-1] == "train: interrupted; no partial outputs were kept.", delay
+        assert "Traceback" not in remaining, (delay, remaining[-2000:])
+        assert seconds < 20, delay  # at the end of the batch, not of the run
+        assert not paths.model_file("model_1").exists()
+
+
+def test_ctrl_c_while_starting_or_saving_ends_with_130_or_a_complete_run(processed_project):
+    """A short run interrupted from its start to its end: before training, while saving, or just after."""
+    long_training(processed_project, epochs=2)
+    outcomes = []
+    for delay in (1.0, 3.0, 0.0, 0.3, 0.6, 1.0):
+        process = start_stage("train", ["--model", "model_1"], processed_project)
+        if len(outcomes) >= 2:
+            wait_for_first_epoch(process)  # then the second epoch, the save and the metrics follow
+        time.sleep(delay)
+        exit_code, remaining, _ = interrupt_and_wait(process)
+        assert exit_code in (0, 130), (delay, remaining[-2000:])
+        assert "Traceback" not in remaining, (delay, remaining[-2000:])
+        if exit_code == 130:
+            assert remaining.strip().splitlines()[-1] == "train: interrupted; no partial outputs were kept."
+        outputs = [paths.model_file("model_1"), paths.train_metrics_file("model_1")]
+        assert all(path.exists() for path in outputs) == (exit_code == 0)  # all or nothing
+        for path in outputs:
+            path.unlink(missing_ok=True)
+        outcomes.append(exit_code)
+    assert 130 in outcomes
 
 
 def test_a_temporary_left_by_a_killed_run_is_removed_on_the_next_write(project):

@@ -5,6 +5,7 @@ import math
 from tqdm import tqdm
 
 from fashion.core.errors import PipelineError
+from fashion.core.interrupts import deferred_interrupts, interrupt_requested
 from fashion.core.tensorflow_setup import keras
 from fashion.training.history import KERAS_HISTORY_KEYS
 
@@ -34,6 +35,22 @@ class EpochProgress(keras.callbacks.Callback):
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+class StopWhenInterrupted(keras.callbacks.Callback):
+    """Leave Keras's loops after the batch during which Ctrl-C came (see fashion.core.interrupts).
+
+    Keras then finishes its epoch bookkeeping the normal way, and `fit` raises
+    `KeyboardInterrupt` once it has returned, outside TensorFlow's code.
+    """
+
+    def on_train_batch_end(self, batch, logs=None):
+        if interrupt_requested():
+            self.model.stop_training = True
+
+    def on_test_batch_end(self, batch, logs=None):
+        if interrupt_requested():
+            self.model.stop_evaluating = True
 
 
 class StopOnDivergence(keras.callbacks.Callback):
@@ -117,26 +134,29 @@ def fit(
     """
     divergence = StopOnDivergence()
     progress = EpochProgress(epochs, description)
-    every_callback = [*callbacks, divergence, progress]
-    try:
-        if strategy is not None:
-            from fashion.training.multi_worker import fit_multi_worker
+    every_callback = [StopWhenInterrupted(), *callbacks, divergence, progress]
+    with deferred_interrupts():  # Ctrl-C ends the batch, then raises KeyboardInterrupt as this block ends
+        try:
+            if strategy is not None:
+                from fashion.training.multi_worker import fit_multi_worker
 
-            history = fit_multi_worker(model, strategy, training_batches, validation_batches, epochs, every_callback)
-            non_finite = [epoch for epoch, loss in enumerate(history["loss"], start=1) if not math.isfinite(loss)]
-            divergence.diverged_epoch = non_finite[0] if non_finite else None
-        else:
-            history = model.fit(
-                training_batches,
-                validation_data=validation_batches,
-                epochs=epochs,  # the training dataset is one epoch long
-                shuffle=False,  # the dataset shuffles itself
-                verbose=0,
-                callbacks=every_callback,
-            ).history
-    finally:
-        # Keras skips on_train_end when interrupted; close the bar before any message.
-        progress.close()
+                history = fit_multi_worker(
+                    model, strategy, training_batches, validation_batches, epochs, every_callback
+                )
+                non_finite = [epoch for epoch, loss in enumerate(history["loss"], start=1) if not math.isfinite(loss)]
+                divergence.diverged_epoch = non_finite[0] if non_finite else None
+            else:
+                history = model.fit(
+                    training_batches,
+                    validation_data=validation_batches,
+                    epochs=epochs,  # the training dataset is one epoch long
+                    shuffle=False,  # the dataset shuffles itself
+                    verbose=0,
+                    callbacks=every_callback,
+                ).history
+        finally:
+            # Keras skips on_train_end when interrupted; close the bar before any message.
+            progress.close()
     if stop_on_divergence and divergence.diverged_epoch is not None:
         raise PipelineError(
             f"Training of {description} diverged at epoch {divergence.diverged_epoch}: the loss "
