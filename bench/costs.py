@@ -1,0 +1,102 @@
+"""What a command costs on this machine: wall time and the peak memory of its largest process.
+
+    python bench/costs.py --label "make test" -- make test
+    ONEDNN_MAX_CPU_ISA=AVX2 python bench/costs.py --label "CI, one epoch" -- dvc exp run ...
+
+Runs the command once, alone on the machine (timings on a busy machine lie),
+and writes bench/costs/<label>, <machine>.json: the command, the seconds, the
+peak resident memory of the largest process it started (the kernel's
+`ru_maxrss` of the waited-for children, as `/usr/bin/time -v` reports it),
+the machine (CPU, cores, native bfloat16, `ONEDNN_MAX_CPU_ISA`) and the commit.
+The README's costs table is generated from these files
+(`python scripts/results_table.py --write`), beside the benchmark's own
+`dvc repro` from bench/results.json. It is not a test and asserts nothing.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+COSTS_DIRECTORY = ROOT / "bench" / "costs"
+sys.path.insert(0, str(ROOT))  # the pipeline's packages, for fashion.training.precision
+
+
+def cpu_model() -> str:
+    """The CPU's model name without its clock, as /proc/cpuinfo gives it (or the platform's word)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return re.sub(r"\s+", " ", line.split(":", 1)[1]).strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def machine() -> dict:
+    """What the cost depends on: the CPU, its cores, native bfloat16 and oneDNN's cap, if any."""
+    from fashion.training.precision import cpu_has_native_bfloat16
+
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "native_bfloat16": cpu_has_native_bfloat16(),
+        "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
+    }
+
+
+def commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
+def measure(command: list[str]) -> dict:
+    """Run `command`; its exit code, wall seconds and the peak resident memory (MiB) of its largest process."""
+    started = time.perf_counter()
+    exit_code = subprocess.run(command, check=False).returncode
+    seconds = time.perf_counter() - started
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    return {"exit_code": exit_code, "seconds": round(seconds, 1), "peak_memory_mib": round(peak_kib / 1024)}
+
+
+def record_file(directory: Path, label: str, measured_on: dict) -> Path:
+    """<directory>/<label>, <machine>.json, in lowercase words joined by hyphens."""
+    kind = "bfloat16" if measured_on["native_bfloat16"] else "no-bfloat16"
+    if measured_on["onednn_max_cpu_isa"]:
+        kind += f"-{measured_on['onednn_max_cpu_isa']}"
+    words = re.sub(r"[^a-z0-9]+", "-", f"{label} {measured_on['cores']} cores {kind}".lower()).strip("-")
+    return directory / f"{words}.json"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--label", required=True, help="what the command is, as the README's table names it")
+    parser.add_argument("--directory", type=Path, default=COSTS_DIRECTORY, help="where to write the record")
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
+    arguments = parser.parse_args(argv)
+    command = arguments.command[1:] if arguments.command[:1] == ["--"] else arguments.command
+    if not command:
+        parser.error("give the command to measure after --")
+    measured_on = machine()
+    result = measure(command)
+    if result["exit_code"] != 0:
+        print(f"{' '.join(command)} exited with {result['exit_code']}: nothing recorded")
+        return 1
+    record = {"label": arguments.label, "command": " ".join(command), **result, "machine": measured_on,
+              "commit": commit()}  # fmt: skip
+    target = record_file(arguments.directory, arguments.label, measured_on)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"{arguments.label}: {result['seconds']:.0f} s, peak {result['peak_memory_mib']} MiB -> {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
