@@ -75,9 +75,9 @@ def measured_spreads() -> dict[str, float]:
     """The sample standard deviation of each model's test accuracy over runs that differ only in a seed."""
     spreads = {}
     for path in SEED_SPREAD_FILES:
-        runs = read(path)["runs"]
-        for name in read(path)["models"]:
-            values = [run["results"][name]["test_accuracy"] for run in runs if name in run["results"]]
+        spread = read(path)
+        for name in spread["models"]:
+            values = [run["results"][name]["test_accuracy"] for run in spread["runs"] if name in run["results"]]
             if len(values) > 1:
                 spreads[name] = statistics.stdev(values)
     return spreads

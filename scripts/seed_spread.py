@@ -30,7 +30,6 @@ from compare_experiments import named_revisions, params_of, read_exp_show, summa
 
 SEED_SPREAD_FILE = Path(__file__).resolve().parent.parent / "docs" / "seed_spread.json"
 SCORES = ("validation_accuracy", "test_accuracy")
-MODEL_SECTIONS = ("models", "lr_find_models")
 
 
 def followed_networks(spread: dict) -> set[str]:
@@ -40,6 +39,8 @@ def followed_networks(spread: dict) -> set[str]:
 
 def seed_keys(networks: set[str], params: dict) -> dict[str, str]:
     """{network: its flattened params key for the seed} for each followed network in this params.yaml."""
+    from fashion.core.params import MODEL_SECTIONS  # the sections whose entries are trained networks
+
     keys = {}
     for network in networks:
         found = [f"{section}.{network}.seed" for section in MODEL_SECTIONS if f"{section}.{network}.seed" in params]

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from synthetic import REPOSITORY_ROOT, write_params
 
-from fashion.core.params import EXPORT_BEST, LEARNING_RATE_FROM_OWN_SWEEP, STRATEGIES, LrFind
+from fashion.core.params import EXPORT_BEST, LEARNING_RATE_FROM_OWN_SWEEP, MODEL_SECTIONS, STRATEGIES, LrFind
 from fashion.core.params.json_schema import model_entry_keys
 from fashion.core.params.sections import MIRROR_SCHEMES
 from stages import baseline, download, ensemble, evaluate, export, lr_find, normalize, train
@@ -33,7 +33,6 @@ STUDY_OPTIMIZERS = LrFind.model_json_schema()["properties"]["optimizer"]["enum"]
 # Model keys that may be left out; learning_rate only in lr_find_models (where it must be).
 OPTIONAL_MODEL_KEYS = {name for name, _, _, required in model_entry_keys() if not required} - {"learning_rate"}
 PARAMS = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
-MODEL_SECTIONS = ("models", "lr_find_models")
 MODEL_NAMES = [name for section in MODEL_SECTIONS for name in PARAMS[section]]
 # Sections that may be absent.
 OPTIONAL_SECTIONS = {"ensembles", "lr_find_models", "baselines", "students"}

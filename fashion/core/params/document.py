@@ -5,6 +5,7 @@ stops `dvc repro` before its first stage rather than after hours of the
 stages before the one that reads it.
 """
 
+import functools
 import re
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -57,9 +58,9 @@ class Params(Section):
     evaluate: Evaluate = Field(description="the test report")
     export: Export = Field(description="the model exported for serving")
 
-    @property
+    @functools.cached_property
     def trained_models(self) -> dict[str, ModelEntry]:
-        """Every network the train stages make: `models:` then `lr_find_models:`."""
+        """Every network the train stages make: `models:` then `lr_find_models:` (computed once per document)."""
         return {**self.models, **self.lr_find_models}
 
     def model(self, name: str) -> ModelEntry:
