@@ -25,6 +25,7 @@ def test_the_wheel_holds_the_packages_the_stages_and_predict(wheel):
     assert not any(name.startswith(("tests/", "bench/", ".ci/")) for name in names)
     entry_points = next(name for name in names if name.endswith("entry_points.txt"))
     assert "fashion-predict = predict:main" in wheel.read(entry_points).decode()
+    assert "fashion-plots = fashion.evaluation.plots_page:main" in wheel.read(entry_points).decode()
 
 
 def test_its_dependencies_are_the_requirement_files(wheel):
@@ -42,13 +43,14 @@ def test_its_dependencies_are_the_requirement_files(wheel):
     assert not any(requirement.startswith("tensorflow") and "extra ==" not in requirement for requirement in required)
 
 
-def test_the_console_script_is_installed_by_setup():
-    """`make setup` installs the package itself (no dependencies: the lock has them), so the script exists."""
-    script = REPOSITORY_ROOT / ".venv" / "bin" / "fashion-predict"
-    if not script.exists():
+@pytest.mark.parametrize(("name", "says"), [("fashion-predict", "the exported model"), ("fashion-plots", "Vega")])
+def test_the_console_scripts_are_installed_by_setup(name, says):
+    """`make setup` installs the package itself (no dependencies: the lock has them), so the scripts exist."""
+    script = REPOSITORY_ROOT / ".venv" / "bin" / name
+    if not (REPOSITORY_ROOT / ".venv" / "bin" / "fashion-predict").exists():
         pytest.skip("this environment was not made by `make setup`")
     result = subprocess.run([str(script), "--help"], capture_output=True, text=True, check=True)
-    assert "the exported model" in result.stdout
+    assert says in result.stdout
 
 
 def test_the_dev_tools_bring_no_tensorflow():
