@@ -5,7 +5,7 @@ from fashion.core.cli import stage_entry_point
 from fashion.core.interrupts import exit_with
 from fashion.core.params import load_params
 from fashion.data.arrays import load_split
-from fashion.serving.choice import choose_model
+from fashion.evaluation.choice import choose_model
 from fashion.training.history import read_history
 
 

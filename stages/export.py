@@ -19,8 +19,8 @@ def main(argv=None) -> str:
     check_writable((paths.TFLITE_FILE, paths.EXPORT_METRICS_FILE))
     validation_images, _ = load_split(paths.PROCESSED_DIR, "validation")
 
+    from fashion.evaluation.choice import choose_model
     from fashion.models.saving import load_trained_model
-    from fashion.serving.choice import choose_model
     from fashion.serving.export import export_and_check
 
     students = settings.students

@@ -16,8 +16,8 @@ from fashion.core import paths
 from fashion.core.errors import PipelineError
 from fashion.core.tensorflow_setup import tf
 from fashion.data.arrays import load_split
+from fashion.evaluation.choice import choose_model
 from fashion.models.saving import load_trained_model
-from fashion.serving.choice import choose_model
 from fashion.serving.export import saved_model_predict, tflite_predict
 from fashion.training.distribute import is_chief, make_strategy, resolve_strategy_name, unused_gpu_note
 from stages import export, train

@@ -124,7 +124,7 @@ def test_a_refit_with_multi_worker_training_is_refused_and_the_stage_writes_noth
 
 
 def test_export_best_with_only_refit_models_asks_for_a_name(project):
-    from fashion.serving.choice import choose_model
+    from fashion.evaluation.choice import choose_model
 
     paths.train_metrics_file("model_1").parent.mkdir(parents=True, exist_ok=True)
     paths.train_metrics_file("model_1").write_text(json.dumps({"validation_accuracy": None, "refit": True}))

@@ -1,4 +1,4 @@
-"""Which model the export stage exports: the one rule, shared with evaluate's plots of the exported model.
+"""Which model the export stage exports: the one rule, chosen on validation, shared with evaluate's plots of it.
 
 Free of TensorFlow, so evaluate and export read the same choice from the same files.
 """
