@@ -8,6 +8,7 @@ from fashion.core.tensorflow_setup import keras
 from fashion.models.convolutional import build_convolutional_model
 from fashion.models.cost import forward_flops
 from fashion.models.dense import build_dense_model
+from fashion.training.precision import bfloat16_convolutions_run
 
 TWO_BLOCKS = ((8,), (16, 16))  # conv 8 at 28x28, pool, conv 16 and conv 16 at 14x14
 
@@ -60,6 +61,7 @@ def test_pooling_follows_every_block_but_the_last():
     assert model.get_layer("block_3_conv_1").output.shape[1:3] == (7, 7)
 
 
+@pytest.mark.skipif(not bfloat16_convolutions_run(), reason="no bfloat16 convolutions on this CPU (AVX2 alone)")
 def test_bfloat16_computes_in_bfloat16_but_answers_in_float32():
     model = build_convolutional_model(ConvolutionalNetwork(blocks=TWO_BLOCKS), 28, 10, "mixed_bfloat16")
     assert model.get_layer("block_2_conv_2").compute_dtype == "bfloat16"

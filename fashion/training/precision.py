@@ -7,8 +7,11 @@ bfloat16, oneDNN emulates it: measured slower than float32, or failing
 outright (see docs/precision.md).
 """
 
+import functools
 import os
 from pathlib import Path
+
+from fashion.core.errors import PipelineError
 
 AUTO = "auto"
 # oneDNN's ISA caps (ONEDNN_MAX_CPU_ISA) under which it still runs bfloat16 natively.
@@ -37,6 +40,32 @@ def cpu_has_native_bfloat16(environment=None, cpuinfo: Path = Path("/proc/cpuinf
     except OSError:
         return False
     return any(flag in flags for flag in NATIVE_BFLOAT16_FLAGS)
+
+
+@functools.cache
+def bfloat16_convolutions_run() -> bool:
+    """Whether TensorFlow computes a bfloat16 convolution on this machine at all.
+
+    oneDNN has no bfloat16 convolution for a CPU with AVX2 alone (GitHub's
+    runners, many laptops, or `ONEDNN_MAX_CPU_ISA=AVX2`): there a
+    `mixed_bfloat16` model fails at its first batch. One tiny convolution tells.
+    """
+    from fashion.core.tensorflow_setup import tf
+
+    try:
+        tf.nn.conv2d(tf.zeros((1, 4, 4, 1), tf.bfloat16), tf.zeros((3, 3, 1, 1), tf.bfloat16), 1, "SAME")
+    except tf.errors.OpError:
+        return False
+    return True
+
+
+def check_precision_runs(precision: str, where: str) -> None:
+    """Stop before training, in one line, when the entry asks for bfloat16 that this CPU cannot compute."""
+    if precision == "mixed_bfloat16" and not bfloat16_convolutions_run():
+        raise PipelineError(
+            f"params.yaml: {where}.precision is mixed_bfloat16, but TensorFlow cannot compute bfloat16 "
+            "convolutions on this CPU (oneDNN needs AVX-512 for them); use precision: auto (float32 here) or float32."
+        )
 
 
 def resolve_precision(requested: str, gpus: int, native_bfloat16: bool) -> str:

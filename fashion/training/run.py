@@ -31,7 +31,7 @@ from fashion.training.history import write_history
 from fashion.training.live import live_callback, open_live_log, summarize_kept_epoch
 from fashion.training.moving_average import LastEpochWeights, keep_better_weights
 from fashion.training.optimization import compile_model, entry_optimizer, make_loss
-from fashion.training.precision import cpu_has_native_bfloat16, resolve_precision
+from fashion.training.precision import check_precision_runs, cpu_has_native_bfloat16, resolve_precision
 
 # Columns of plots/sweep/<model>.csv, a model's own learning-rate sweep.
 SWEEP_COLUMNS = ("step", "learning_rate", "validation_loss", "smoothed_validation_loss")
@@ -150,6 +150,8 @@ def train_model(
         live_directory = Path(tempfile.mkdtemp()) / "live"
     strategy_name, strategy, gpus = start_strategy(requested_strategy)
     precision = resolve_precision(params.requested_precision, gpus, cpu_has_native_bfloat16())
+    if gpus == 0:
+        check_precision_runs(precision, params.where)
     averaging = params.moving_average_momentum > 0  # never with multi_worker or refit: see params.document
     if params.refit:  # every image trains the model; no sweep, best epoch or average reads validation (params.document)
         training, validation = rejoin_splits(training, validation), None
