@@ -38,7 +38,7 @@ def costs_table() -> str:
     for path in sorted(COSTS_DIRECTORY.glob("*.json")):
         record = json.loads(path.read_text())
         rows.append((
-            record["label"], machine_words(record["machine"]), minutes(record["seconds"]),
+            f"`{record['label']}`", machine_words(record["machine"]), minutes(record["seconds"]),
             f"{record['peak_memory_mib']} MiB", f"`python bench/costs.py -- {record['command']}` at {record['commit']}",
         ))  # fmt: skip
     lines = ["| what | machine | time | peak memory | measured with |", "|---|---|---|---|---|"]
