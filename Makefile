@@ -1,4 +1,4 @@
-# Shortcuts; the README's two commands are `make repro` and `make test`.
+# Shortcuts; the README's two commands are `make repro` and `make test-all`.
 # Each creates .venv and installs the locked requirements first if needed.
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +6,7 @@ PYTHON ?= python3
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 COMPILE := uv pip compile --quiet --universal --python-version 3.11 --generate-hashes
 
-.PHONY: help setup setup-dev setup-gpu repro test lint format lock check-lock
+.PHONY: help setup setup-dev setup-gpu repro test test-all lint format lock check-lock
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -39,7 +39,10 @@ $(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
 repro: setup  ## Run the whole pipeline (download -> normalize -> lr_find -> train -> ensemble -> evaluate -> export).
 	dvc repro
 
-test: setup-dev  ## Run the test suite, the end-to-end dvc repro on synthetic data included.
+test: setup-dev  ## The fast tier: unit tests and small integrations, about a minute (skips tests marked slow).
+	python -m pytest -m "not slow"
+
+test-all: setup-dev  ## Every test, the real dvc repro on synthetic data included: what proves the project works.
 	python -m pytest
 
 lint: setup-dev  ## Check style with ruff.

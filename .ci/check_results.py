@@ -19,8 +19,8 @@ ensemble of one model with flips is reported beside the single models, as that
 model with test-time augmentation, and is not counted as an ensemble.
 Times (timings/, not committed) are reported, never enforced: they vary from run to run.
 One epoch (`--one-epoch`): on a CPU without native bfloat16, CI's run trains
-each convolutional entry for one epoch (`.ci/one_epoch_overrides.py`); every
-file and every floor is checked, except that a convolutional network, and an
+each slow-to-train entry for one epoch (`.ci/one_epoch_overrides.py`); every
+file and every floor is checked, except that a slow-to-train network, and an
 ensemble with one among its members, must instead cover at least half the way
 from chance (0.10) to its committed score: measured on an AVX2 CPU, one epoch
 took them 0.77 to 0.87 of validation accuracy, while a network that learns
@@ -86,23 +86,25 @@ def measured_spreads() -> dict[str, float]:
 def floor_margin(kind: str, spreads: dict[str, float]) -> float:
     """How far under its committed score a model may land: 3 standard deviations of its kind's seed spread."""
     spread = {
-        "convolutional": max(spreads.values(), default=0.0),
-        "dense": statistics.stdev(STUDY_NETWORK_SEED_RUNS),
+        "slow_to_train": max(spreads.values(), default=0.0),
+        "quick_to_train": statistics.stdev(STUDY_NETWORK_SEED_RUNS),
     }.get(kind, 0.0)
     return max(MINIMUM_MARGIN, 3 * spread)
 
 
 def model_kinds(params: dict) -> dict[str, str]:
-    """convolutional, dense or baseline for each name; an ensemble is convolutional if any member is."""
+    """slow_to_train, quick_to_train or baseline for each name (the architecture's `slow_to_train`);
+    an ensemble is slow to train if any member is."""
     from fashion.core.params import validate_params
 
     settings = validate_params(params)
-    kinds = {name: entry.architecture for name, entry in settings.trained_models.items()}
+    kinds = {name: "slow_to_train" if entry.slow_to_train else "quick_to_train"
+             for name, entry in settings.trained_models.items()}  # fmt: skip
     kinds |= {name: kinds[student.recipe] for name, student in settings.students.items()}
     kinds |= dict.fromkeys(settings.baselines, "baseline")
     for name, ensemble in settings.ensembles.items():
         members = {kinds[member] for member in ensemble.members}
-        kinds[name] = "convolutional" if "convolutional" in members else "dense"
+        kinds[name] = "slow_to_train" if "slow_to_train" in members else "quick_to_train"
     return kinds
 
 
@@ -115,7 +117,7 @@ def floor_problems(params: dict, accuracy: dict[str, float], one_epoch: bool) ->
         if committed[name] is None:
             print(f"{name}: no committed score, so no floor (a model new in this change)")
             continue
-        elif one_epoch and kind == "convolutional":
+        elif one_epoch and kind == "slow_to_train":
             floor, why = (CHANCE + committed[name]) / 2, f"halfway from chance to the committed {committed[name]:.4f}"
         else:
             floor, why = committed[name] - floor_margin(kind, spreads), f"committed {committed[name]:.4f}"
@@ -256,7 +258,7 @@ def main(argv=None) -> int:
     parser.add_argument(
         "--one-epoch",
         action="store_true",
-        help="the convolutional entries trained one epoch: check files and the study's floors only",
+        help="the slow-to-train entries trained one epoch: check files and the study's floors only",
     )
     arguments = parser.parse_args(argv)
     params = yaml.safe_load(Path("params.yaml").read_text())
@@ -280,7 +282,7 @@ def main(argv=None) -> int:
         problems.append("model_1 on raw pixels is not below the same network on normalized pixels")
 
     if arguments.one_epoch:
-        print("convolutional entries trained one epoch: their goals are not reported")
+        print("slow-to-train entries trained one epoch: their goals are not reported")
     else:
         accuracy_goals(params, accuracy, [*models, *students], ensembles)
 

@@ -15,19 +15,16 @@ Shared with the pipeline:
   - the split and the pixel scale (`read_splits`, `scale_pixels`);
   - the network, precision, optimizer, loss, schedule and compile
     (`build_model`, `resolve_precision`, `compile_model`);
-  - the best-epoch and moving-average rules (`KeepBestWeights`, `keep_better_weights`);
+  - the best-epoch and moving-average rules (`keep_best_epoch`, `keep_better_weights`);
   - the test-time views (`member_views`, `build_ensemble`).
 Its own:
   - batches come from NumPy arrays (`Model.fit` shuffles them), not tf.data;
-  - augmentation is `TrainingAugmentation`: the transforms of
-    `fashion.data.augment` (shift with zero fill, horizontal flip, random
-    erasing), written in `keras.ops` and drawn from Keras's seed generator
-    instead of TensorFlow's stateless ops. A run is therefore not batch for
-    batch the pipeline's.
+  - augmentation is `fashion.data.augment.TrainingAugmentation`: the
+    pipeline's transforms, drawn from Keras's seed generator instead of
+    TensorFlow's stateless ops. A run is therefore not batch for batch the pipeline's.
 Without TensorFlow, the pipeline's modules still import
 `fashion.core.tensorflow_setup`: bench/keras_backend.py puts a stand-in there
-(`install_tensorflow_stand_in`), and bench/keras_augmentation.py holds the
-augmentation layer.
+(`install_tensorflow_stand_in`).
 
 The test split is scored once, after validation has chosen the kept weights.
 It writes one JSON file (`--output`). It is not a test and asserts nothing.
@@ -50,7 +47,6 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the pipeline's packages
 from bench.entry_settings import set_key, setting_of  # noqa: E402
-from bench.keras_augmentation import make_augmentation_layer  # noqa: E402
 from bench.keras_backend import card_description, count_gpus, import_keras, peak_gpu_bytes  # noqa: E402
 
 GPU_DOCUMENT = ROOT / "docs" / "gpu.md"
@@ -116,9 +112,10 @@ def train(keras, params, precision: str, data: dict, budget_seconds: float | Non
     record says how many epochs would fit.
     """
     from fashion.core.dataset import INFERENCE_BATCH_SIZE
+    from fashion.data.augment import TrainingAugmentation
     from fashion.data.input_pipeline import one_hot
     from fashion.models.registry import build_model
-    from fashion.training.fit import KeepBestWeights
+    from fashion.training.fit import keep_best_epoch, kept_epoch
     from fashion.training.moving_average import LastEpochWeights, keep_better_weights
     from fashion.training.optimization import compile_model
 
@@ -158,11 +155,11 @@ def train(keras, params, precision: str, data: dict, budget_seconds: float | Non
     keras.utils.set_random_seed(params.seed)
     network = build_model(params, precision)
     inputs = keras.Input(shape=train_images.shape[1:], name="image")
-    augmented = make_augmentation_layer(keras, params.augmentation, params.seed)(inputs)
+    augmented = TrainingAugmentation(params.augmentation, params.seed, name="training_augmentation")(inputs)
     trainer = keras.Model(inputs, network(augmented), name="trainer")
     compile_model(trainer, params, params.learning_rate, len(train_images), precision=precision)
     averaging = params.moving_average_momentum > 0
-    best = KeepBestWeights(params.early_stopping_patience, restore=params.restore_best_epoch)
+    best = keep_best_epoch(params.early_stopping_patience, params.restore_best_epoch, params.epochs)
     last = LastEpochWeights() if averaging and not params.restore_best_epoch else None
     clock = EpochClock()
     started = time.perf_counter()
@@ -182,7 +179,7 @@ def train(keras, params, precision: str, data: dict, budget_seconds: float | Non
     }
     if clock.epochs_that_fit is not None:
         return None, {**record, "epochs_that_fit": clock.epochs_that_fit}
-    record["kept_epoch"] = best.kept_epoch
+    record["kept_epoch"] = kept_epoch(best, len(history["loss"]))
     if averaging:
         trained_weights = best.best_weights if params.restore_best_epoch else last.weights
         record.update(keep_better_weights(trainer, trained_weights, Batches(*validation)))

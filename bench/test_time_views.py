@@ -24,12 +24,14 @@ CHOICES = {"none": (False, 0), "flips": (True, 0), "shift 1": (False, 1), "flips
 
 
 def validated_groups(settings: Params) -> list[list[str]]:
-    """Each convolutional network of `models:` alone, then all of them together.
+    """Each network of `models:` trained with shifts or flips (the views it can be shown) alone, then all together.
 
-    Networks with validation scores only: a refit one (cnn_refit) trained on these images.
+    Networks with validation scores only: a refit one trained on these images.
     """
-    entries = settings.models.values()
-    networks = [entry.name for entry in entries if entry.architecture == "convolutional" and not entry.refit]
+    networks = [
+        entry.name for entry in settings.models.values()
+        if (entry.augmentation.horizontal_flip or entry.augmentation.shift_pixels) and not entry.refit
+    ]  # fmt: skip
     return [[name] for name in networks] + ([networks] if len(networks) > 1 else [])
 
 

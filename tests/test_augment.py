@@ -5,8 +5,8 @@ import pytest
 
 from fashion.core.params import Augmentation
 from fashion.core.tensorflow_setup import tf
-from fashion.data.augment import augment_batch, batch_seed, erase_batch, flip_batch, shift_batch
-from fashion.data.input_pipeline import evaluation_dataset, steps_per_epoch, training_dataset
+from fashion.data.augment import TrainingAugmentation, augment, erase, shift
+from fashion.data.input_pipeline import evaluation_dataset, stateless_draws, steps_per_epoch, training_dataset
 
 EVERYTHING = Augmentation(shift_pixels=2, horizontal_flip=True, erase_probability=0.5, erase_max_fraction=0.4)
 
@@ -16,8 +16,30 @@ def images_and_labels(count=40, seed=0):
     return generator.random((count, 28, 28), dtype=np.float32), np.arange(count, dtype=np.int64) % 10
 
 
-def seed_tensor(first, second=0):
-    return tf.constant([first, second], tf.int64)
+def shift_batch(images, pixels, seed):
+    return augment(images, Augmentation(shift_pixels=pixels), stateless_draws(seed, 0))
+
+
+def flip_batch(images, seed):
+    return augment(images, Augmentation(horizontal_flip=True), stateless_draws(seed, 0))
+
+
+def erase_batch(images, probability, max_fraction, seed):
+    return augment(
+        images, Augmentation(erase_probability=probability, erase_max_fraction=max_fraction), stateless_draws(seed, 0)
+    )
+
+
+def augment_batch(images, augmentation, draws):
+    return augment(images, augmentation, draws)
+
+
+def batch_seed(seed, batch_value):
+    return stateless_draws(seed, batch_value)
+
+
+def seed_tensor(first):
+    return first
 
 
 def test_shift_moves_a_single_pixel_by_at_most_the_limit_and_fills_with_zeros():
@@ -63,8 +85,26 @@ def test_erasing_blanks_one_rectangle_within_the_limits():
         height, width = rows.max() - rows.min() + 1, columns.max() - columns.min() + 1
         assert 1 <= height <= 14 and 1 <= width <= 14
         assert (image == 0.0).sum() == height * width  # a filled rectangle
-    untouched = erase_batch(tf.constant(images), 0.0, 0.5, seed_tensor(4)).numpy()
+    untouched = erase(tf.constant(images), stateless_draws(4, 0)(3, (100, 5), 0.0, 1.0, "float32"), 0.0, 0.5).numpy()
     np.testing.assert_array_equal(untouched, images)
+
+
+def test_a_fixed_shift_moves_every_image_by_its_offsets():
+    images, _ = images_and_labels(2)
+    moved = shift(tf.constant(images), tf.constant([[1, -2], [0, 3]], tf.int32)).numpy()
+    np.testing.assert_array_equal(moved[0, 1:, :-2], images[0, :-1, 2:])
+    assert not moved[0, 0].any() and not moved[0, :, -2:].any()
+    np.testing.assert_array_equal(moved[1, :, 3:], images[1, :, :-3])
+    assert not moved[1, :, :3].any()
+
+
+def test_the_training_layer_augments_in_training_alone_and_keeps_the_range():
+    images, _ = images_and_labels(16)
+    layer = TrainingAugmentation(EVERYTHING, seed=3)
+    np.testing.assert_array_equal(layer(images, training=False), images)
+    augmented = np.asarray(layer(images, training=True))
+    assert augmented.shape == images.shape and not np.array_equal(augmented, images)
+    assert augmented.min() >= 0.0 and augmented.max() <= 1.0
 
 
 def test_augmentation_is_deterministic_under_a_seed_and_varies_between_batches():

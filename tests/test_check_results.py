@@ -39,8 +39,8 @@ def test_margins_come_from_the_measured_seed_spreads():
     spreads = check_results.measured_spreads()
     assert set(spreads) >= {"cnn", "cnn_refit", "ensemble"}
     assert check_results.floor_margin("baseline", spreads) == check_results.MINIMUM_MARGIN
-    assert check_results.floor_margin("convolutional", spreads) == max(0.005, 3 * max(spreads.values()))
-    assert 0.05 < check_results.floor_margin("dense", spreads) < 0.2  # four-unit networks spread by points
+    assert check_results.floor_margin("slow_to_train", spreads) == max(0.005, 3 * max(spreads.values()))
+    assert 0.05 < check_results.floor_margin("quick_to_train", spreads) < 0.2  # four-unit networks spread by points
 
 
 def test_one_epoch_convolutional_models_must_cover_half_the_way_from_chance(committed):

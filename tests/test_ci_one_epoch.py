@@ -1,8 +1,8 @@
-"""CI's run on a CPU without native bfloat16: every convolutional entry trains one epoch, the rest as committed.
+"""CI's run on a CPU without native bfloat16: every slow-to-train entry trains one epoch, the rest as committed.
 
 `.ci/one_epoch_overrides.py` prints the `dvc exp run -S` options; applied to
 the committed params.yaml they must give params every stage accepts, with
-`epochs: 1` on exactly the convolutional entries.
+`epochs: 1` on exactly the slow-to-train entries.
 """
 
 import copy
@@ -38,15 +38,15 @@ def applied(params: dict, options: list[str]) -> dict:
     return changed
 
 
-def test_the_options_shorten_exactly_the_convolutional_entries_and_stay_valid():
+def test_the_options_shorten_exactly_the_slow_entries_and_stay_valid():
     params = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
     shortened = applied(params, one_epoch_overrides(params))
     validate_params(shortened)
     committed, trained = validate_params(params).trained_models, validate_params(shortened).trained_models
-    convolutional = [name for name, model in committed.items() if model.architecture == "convolutional"]
-    assert convolutional, "params.yaml has no convolutional entry to shorten"
+    slow = [name for name, model in committed.items() if model.slow_to_train]
+    assert slow, "params.yaml has no slow-to-train entry to shorten"
     for name, model in trained.items():
-        expected = 1 if name in convolutional else committed[name].epochs
+        expected = 1 if name in slow else committed[name].epochs
         assert model.epochs == expected, name
 
 

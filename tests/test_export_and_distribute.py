@@ -145,6 +145,7 @@ MIRRORED_TRAINING = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_mirrored_strategy_trains_over_two_logical_cpus():
     result = subprocess.run(
         [sys.executable, "-c", MIRRORED_TRAINING],
@@ -183,6 +184,7 @@ CONVOLUTIONAL_WORKER_ENTRY = {
 }  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["model_1", "cnn_workers"])
 def test_multi_worker_training_with_two_local_workers(processed_project, model):
     """The README's multi-worker launch, with both workers on 127.0.0.1."""

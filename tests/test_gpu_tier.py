@@ -14,6 +14,7 @@ from fashion.core.params import load_params
 from stages import train
 
 
+@pytest.mark.slow
 def test_the_gpu_tier_command_trains_its_entry_on_tiny_data(processed_project, capsys):
     from dvc.utils.hydra import apply_overrides
 
@@ -33,6 +34,7 @@ def test_the_gpu_tier_command_trains_its_entry_on_tiny_data(processed_project, c
     assert "wide_residual: validation accuracy" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_the_gpu_tier_script_trains_the_documented_entry_as_changed_and_scores_the_kept_weights(
     processed_project, tmp_path
 ):

@@ -73,12 +73,13 @@ def test_many_steps_per_execution_give_bit_identical_training():
     assert histories[0] == histories[1]
 
 
-def test_keep_best_weights_restores_the_best_epoch_and_stops_after_patience():
-    from fashion.training.fit import KeepBestWeights
+def test_keep_best_epoch_restores_the_best_epoch_and_stops_after_patience():
+    from fashion.training.fit import keep_best_epoch, kept_epoch
 
     model = build_dense_model((2,), "relu", "unit", image_size=28, classes=10)
-    keeper = KeepBestWeights(patience=2)
+    keeper = keep_best_epoch(patience=2, restore=True, epochs=4)
     keeper.set_model(model)
+    keeper.on_train_begin()
     snapshots = []
     for epoch, accuracy in enumerate([0.5, 0.7, 0.6, 0.65]):
         model.set_weights([np.full_like(weight, epoch) for weight in model.get_weights()])
@@ -87,6 +88,6 @@ def test_keep_best_weights_restores_the_best_epoch_and_stops_after_patience():
         keeper.on_epoch_end(epoch, {"val_accuracy": accuracy})
         assert model.stop_training == (epoch == 3)  # two epochs without beating 0.7
     keeper.on_train_end()
-    assert keeper.best_epoch == 2
+    assert kept_epoch(keeper, epochs_run=4) == 2
     for restored, kept in zip(model.get_weights(), snapshots[1], strict=True):
         np.testing.assert_array_equal(restored, kept)

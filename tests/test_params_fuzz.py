@@ -14,6 +14,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -285,6 +286,7 @@ def test_every_value_in_params_yaml_has_invalid_values_to_try():
     assert sorted({rule for _, rule in LEAVES} - set(INVALID_VALUES)) == []
 
 
+@pytest.mark.slow
 @settings(
     max_examples=120,
     deadline=None,

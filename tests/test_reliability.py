@@ -97,6 +97,7 @@ def wait_for_first_epoch(process: subprocess.Popen) -> None:
         seen += character
 
 
+@pytest.mark.slow
 def test_sigkill_mid_download_leaves_no_partial_file_and_a_rerun_completes(project, mirror):
     directory, _ = mirror
     with faulty_mirror("stall", stall_seconds=30) as (stalling, requests):
@@ -118,6 +119,7 @@ def test_sigkill_mid_download_leaves_no_partial_file_and_a_rerun_completes(proje
     assert sorted(path.name for path in paths.RAW_DIR.iterdir()) == sorted(DATASET_FILES)
 
 
+@pytest.mark.slow
 def test_sigkill_mid_epoch_leaves_no_model_or_metrics(processed_project):
     long_training(processed_project)
     process = start_stage("train", ["--model", "model_1"], processed_project)
@@ -142,6 +144,7 @@ def interrupt_and_wait(process: subprocess.Popen) -> tuple[int, str, float]:
 INTERRUPT_DELAYS = (0.0, 0.05, 0.2, 0.45, 0.8, 1.3, 2.0)
 
 
+@pytest.mark.slow
 def test_ctrl_c_at_any_point_of_training_ends_with_130_and_one_line(processed_project):
     long_training(processed_project)
     for delay in INTERRUPT_DELAYS:
@@ -156,6 +159,7 @@ def test_ctrl_c_at_any_point_of_training_ends_with_130_and_one_line(processed_pr
         assert not paths.model_file("model_1").exists()
 
 
+@pytest.mark.slow
 def test_ctrl_c_while_starting_or_saving_ends_with_130_or_a_complete_run(processed_project):
     """A short run interrupted from its start to its end: before training, while saving, or just after."""
     long_training(processed_project, epochs=2)

@@ -9,6 +9,7 @@ import zipfile
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from fashion.core.tensorflow_setup import keras
 from fashion.models.saving import load_trained_model, renumber_shared_objects, save_model
@@ -60,6 +61,7 @@ save_model(keras.Model(inputs, outputs), sys.argv[1])
 """
 
 
+@pytest.mark.slow
 def test_saves_from_two_processes_are_byte_identical(tmp_path):
     root = Path(__file__).resolve().parent.parent
     for name in ("first.keras", "second.keras"):

@@ -1,92 +1,98 @@
-"""Seeded, vectorized augmentation of whole training batches, for tf.data.
+"""Training augmentation written once, in backend-neutral `keras.ops`: shift, mirror, erase.
 
-Every random draw is a stateless TensorFlow op whose seed is derived from the
-model's seed and the batch's index in the run, so the same seed gives the same
-augmented batches on every run, whatever the thread count or prefetching. Each
-transform works on a whole batch at once (no per-image Python or `map` calls):
-on 2 CPU cores the augmentation then costs a few percent of a training step.
-Labels are never touched: shifts, horizontal flips and erasing keep the class.
+The transforms work on whole (batch, height, width) batches and take their
+random numbers from a `Draw` function, so each user draws its own way with the
+same code: the tf.data pipeline with TensorFlow's stateless ops seeded by the
+model's seed and the batch (`fashion.data.input_pipeline`: the same batches on
+every run, whatever the thread count); `TrainingAugmentation`, a layer for
+scripts that train with `Model.fit` on NumPy arrays, with a Keras seed
+generator on any backend; and the test-time views, which move every image by
+fixed offsets (`fashion.models.layers.Shift`). Labels are never touched:
+shifts, horizontal flips and erasing keep the class.
 """
 
+from collections.abc import Callable
+
 from fashion.core.params import Augmentation
-from fashion.core.tensorflow_setup import tf
+from fashion.core.tensorflow_setup import keras
+
+ops = keras.ops
+
+# Draw(transform, shape, low, high, dtype): uniform numbers in [low, high) for one transform
+# (1: shift, 2: flip, 3: erase), integers when dtype is int32; independent between transforms.
+Draw = Callable[[int, tuple, float, float, str], object]
 
 
-def _seed_for(seed: tf.Tensor, transform: int) -> tf.Tensor:
-    """An independent stateless seed for one transform of one batch."""
-    return tf.random.experimental.stateless_fold_in(seed, transform)
-
-
-def shift_batch(images: tf.Tensor, max_pixels: int, seed: tf.Tensor) -> tf.Tensor:
-    """Translate each image of a (batch, height, width) tensor by its own random offset.
+def shift(images, offsets):
+    """Move each image down by offsets[:, 0] and right by offsets[:, 1] pixels (int32), filling with zeros.
 
     A shift is a product with two 0/1 matrices (rows, then columns), so the
-    whole batch moves in two batched matrix products, with zero fill.
+    whole batch moves in two batched matrix products, exactly.
     """
-    batch = tf.shape(images)[0]
     height, width = images.shape[1], images.shape[2]
-    offsets = tf.random.stateless_uniform((batch, 2), seed, minval=-max_pixels, maxval=max_pixels + 1, dtype=tf.int32)
+    rows, columns = ops.arange(height, dtype="int32"), ops.arange(width, dtype="int32")
     # shift_rows[b, i, j] = 1 where i - j == dy[b]: output row i takes input row i - dy.
-    rows = tf.range(height)
-    columns = tf.range(width)
-    shift_rows = tf.cast(
-        rows[None, :, None] - rows[None, None, :] == offsets[:, 0, None, None], images.dtype
-    )  # (batch, height, height)
-    shift_columns = tf.cast(
-        columns[None, None, :] - columns[None, :, None] == offsets[:, 1, None, None], images.dtype
-    )  # (batch, width, width): column j takes input column j - dx
-    return tf.matmul(tf.matmul(shift_rows, images), shift_columns)
+    shift_rows = ops.cast(ops.equal(rows[None, :, None] - rows[None, None, :], offsets[:, 0, None, None]), images.dtype)
+    # shift_columns[b, i, j] = 1 where j - i == dx[b]: output column j takes input column j - dx.
+    shift_columns = ops.cast(
+        ops.equal(columns[None, None, :] - columns[None, :, None], offsets[:, 1, None, None]), images.dtype
+    )
+    return ops.matmul(ops.matmul(shift_rows, images), shift_columns)
 
 
-def flip_batch(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """Mirror a random half (in expectation) of the images left to right."""
-    batch = tf.shape(images)[0]
-    flip = tf.random.stateless_uniform((batch,), seed) < 0.5
-    return tf.where(flip[:, None, None], tf.reverse(images, axis=[2]), images)
+def erase(images, draws, probability: float, max_fraction: float):
+    """Random erasing: blank one rectangle in each image whose draws[:, 0] is below `probability`.
 
-
-def erase_batch(images: tf.Tensor, probability: float, max_fraction: float, seed: tf.Tensor) -> tf.Tensor:
-    """Random erasing: blank one random rectangle in each image, with `probability`.
-
-    Sides are drawn uniformly up to `max_fraction` of the image's side, the
-    position uniformly where the rectangle fits; the rectangle becomes 0.
+    `draws` is (batch, 5) uniform in [0, 1): the chance, then the sides (up to
+    `max_fraction` of the image's side) and the position where the rectangle fits.
     """
-    batch = tf.shape(images)[0]
     height, width = images.shape[1], images.shape[2]
-    draws = tf.random.stateless_uniform((batch, 5), seed)
-    erase = draws[:, 0] < probability
-    box_height = tf.cast(tf.math.ceil(draws[:, 1] * max_fraction * height), tf.int32)
-    box_width = tf.cast(tf.math.ceil(draws[:, 2] * max_fraction * width), tf.int32)
-    top = tf.cast(draws[:, 3] * tf.cast(height - box_height + 1, tf.float32), tf.int32)
-    left = tf.cast(draws[:, 4] * tf.cast(width - box_width + 1, tf.float32), tf.int32)
-    rows = tf.range(height)[None, :, None]
-    columns = tf.range(width)[None, None, :]
+    box_height = ops.cast(ops.ceil(draws[:, 1] * max_fraction * height), "int32")
+    box_width = ops.cast(ops.ceil(draws[:, 2] * max_fraction * width), "int32")
+    top = ops.cast(draws[:, 3] * ops.cast(height - box_height + 1, "float32"), "int32")
+    left = ops.cast(draws[:, 4] * ops.cast(width - box_width + 1, "float32"), "int32")
+    rows = ops.arange(height, dtype="int32")[None, :, None]
+    columns = ops.arange(width, dtype="int32")[None, None, :]
     inside = (
         (rows >= top[:, None, None])
         & (rows < (top + box_height)[:, None, None])
         & (columns >= left[:, None, None])
         & (columns < (left + box_width)[:, None, None])
-        & erase[:, None, None]
+        & (draws[:, 0] < probability)[:, None, None]
     )
-    return tf.where(inside, tf.zeros_like(images), images)
+    return ops.where(inside, ops.zeros_like(images), images)
 
 
-def augment_batch(images: tf.Tensor, augmentation: Augmentation, seed: tf.Tensor) -> tf.Tensor:
-    """Apply every enabled transform to a (batch, height, width) float batch.
-
-    `seed` is a shape-(2,) int tensor, unique to the batch (see `batch_seed`).
-    """
+def augment(images, augmentation: Augmentation, draw: Draw):
+    """Apply every enabled transform of `augmentation` to a (batch, height, width) float batch."""
+    batch = ops.shape(images)[0]
     if augmentation.shift_pixels > 0:
-        images = shift_batch(images, augmentation.shift_pixels, _seed_for(seed, 1))
+        pixels = augmentation.shift_pixels
+        images = shift(images, draw(1, (batch, 2), -pixels, pixels + 1, "int32"))
     if augmentation.horizontal_flip:
-        images = flip_batch(images, _seed_for(seed, 2))
+        mirrored = draw(2, (batch,), 0.0, 1.0, "float32") < 0.5
+        images = ops.where(mirrored[:, None, None], ops.flip(images, axis=2), images)
     if augmentation.erase_probability > 0.0:
-        images = erase_batch(
-            images, augmentation.erase_probability, augmentation.erase_max_fraction, _seed_for(seed, 3)
-        )
+        draws = draw(3, (batch, 5), 0.0, 1.0, "float32")
+        images = erase(images, draws, augmentation.erase_probability, augmentation.erase_max_fraction)
     return images
 
 
-def batch_seed(seed: int, batch_value: tf.Tensor) -> tf.Tensor:
-    """The stateless seed of one batch: the model's seed and a value drawn for that batch (or its index)."""
-    return tf.stack([tf.constant(seed, tf.int64), tf.cast(batch_value, tf.int64)])
+class TrainingAugmentation(keras.layers.Layer):
+    """`augment` as a layer that acts in training alone, drawing from a Keras seed generator (any backend).
+
+    For training with `Model.fit` on NumPy arrays (bench/gpu_tier.py); a run is
+    then not batch for batch the tf.data pipeline's, whose draws are stateless.
+    """
+
+    def __init__(self, augmentation: Augmentation, seed: int, **kwargs):
+        super().__init__(**kwargs)
+        self.augmentation = augmentation
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def draw(self, transform: int, shape: tuple, low: float, high: float, dtype: str):
+        sample = keras.random.randint if dtype == "int32" else keras.random.uniform
+        return sample(shape, low, high, dtype=dtype, seed=self.generator)
+
+    def call(self, images, training=False):
+        return augment(images, self.augmentation, self.draw) if training else images

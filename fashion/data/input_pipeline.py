@@ -3,7 +3,7 @@
 The images stay in one in-memory tensor; each training batch is a `gather` of
 shuffled indices, so no per-image work happens in Python and the 54,000 images
 are never copied into the dataset graph. Shuffling and augmentation are seeded
-(see `fashion.data.augment`), so a seed fixes every batch of every epoch.
+(`stateless_draws`), so a seed fixes every batch of every epoch.
 """
 
 import math
@@ -13,7 +13,19 @@ import numpy as np
 from fashion.core.dataset import INFERENCE_BATCH_SIZE, NUMBER_OF_CLASSES
 from fashion.core.params import Augmentation
 from fashion.core.tensorflow_setup import tf
-from fashion.data.augment import augment_batch, batch_seed
+from fashion.data.augment import Draw, augment
+
+
+def stateless_draws(seed: int, batch_value: tf.Tensor) -> Draw:
+    """The random numbers `fashion.data.augment` transforms one batch with: TensorFlow's stateless
+    ops, seeded by the model's seed and a value drawn for the batch, folded in once per transform."""
+    batch_seed = tf.stack([tf.constant(seed, tf.int64), tf.cast(batch_value, tf.int64)])
+
+    def draw(transform: int, shape: tuple, low: float, high: float, dtype: str) -> tf.Tensor:
+        transform_seed = tf.random.experimental.stateless_fold_in(batch_seed, transform)
+        return tf.random.stateless_uniform(shape, transform_seed, minval=low, maxval=high, dtype=dtype)
+
+    return draw
 
 
 def steps_per_epoch(examples: int, batch_size: int) -> int:
@@ -42,7 +54,7 @@ def training_dataset(
     def gather(augmentation_seed, batch_indices):
         batch_images = tf.gather(image_tensor, batch_indices)
         if augmentation.enabled:
-            batch_images = augment_batch(batch_images, augmentation, batch_seed(seed, augmentation_seed))
+            batch_images = augment(batch_images, augmentation, stateless_draws(seed, augmentation_seed))
         return batch_images, tf.gather(label_tensor, batch_indices)
 
     return batches.map(gather, num_parallel_calls=1, deterministic=True).prefetch(2)

@@ -1,11 +1,11 @@
 """Assemble an ensemble of trained models and score it on the validation split (never the test set)."""
 
 import numpy as np
+from sklearn import metrics
 
-from fashion.core.dataset import INFERENCE_BATCH_SIZE
+from fashion.core.dataset import INFERENCE_BATCH_SIZE, NUMBER_OF_CLASSES
 from fashion.core.params import Augmentation, Ensemble
 from fashion.core.tensorflow_setup import keras
-from fashion.evaluation.scores import cross_entropy
 from fashion.models.cost import forward_flops
 from fashion.models.ensemble import build_ensemble, member_views
 
@@ -35,8 +35,8 @@ def assemble_ensemble(
         images, labels = validation
         probabilities = ensemble.predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0)
         scores = {
-            "validation_accuracy": float(np.mean(probabilities.argmax(axis=1) == labels)),
-            "validation_loss": cross_entropy(labels, probabilities),
+            "validation_accuracy": float(metrics.accuracy_score(labels, probabilities.argmax(axis=1))),
+            "validation_loss": float(metrics.log_loss(labels, probabilities, labels=list(range(NUMBER_OF_CLASSES)))),
         }
     return ensemble, {
         **scores,

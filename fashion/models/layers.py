@@ -5,6 +5,7 @@ module, and nothing heavier (see `fashion.models.load_trained_model`).
 """
 
 from fashion.core.tensorflow_setup import keras
+from fashion.data.augment import shift
 
 
 @keras.saving.register_keras_serializable(package="fashion")
@@ -19,8 +20,8 @@ class HorizontalFlip(keras.layers.Layer):
 class Shift(keras.layers.Layer):
     """Move (batch, height, width) images by `rows` down and `columns` right, filling with zeros.
 
-    The same move a training shift of that many pixels makes (a negative number
-    moves up or left); no weights, same in training and inference.
+    The training shift of `fashion.data.augment`, by fixed offsets (a negative
+    number moves up or left); no weights, same in training and inference.
     """
 
     def __init__(self, rows: int, columns: int, **kwargs):
@@ -28,11 +29,8 @@ class Shift(keras.layers.Layer):
         self.rows, self.columns = rows, columns
 
     def call(self, images):
-        rows, columns = abs(self.rows), abs(self.columns)
-        height, width = images.shape[1], images.shape[2]
-        padded = keras.ops.pad(images, ((0, 0), (rows, rows), (columns, columns)))
-        top, left = rows - self.rows, columns - self.columns
-        return padded[:, top : top + height, left : left + width]
+        offsets = keras.ops.convert_to_tensor([[self.rows, self.columns]], dtype="int32")
+        return shift(images, keras.ops.broadcast_to(offsets, (keras.ops.shape(images)[0], 2)))
 
     def get_config(self):
         return {**super().get_config(), "rows": self.rows, "columns": self.columns}

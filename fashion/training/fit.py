@@ -1,40 +1,15 @@
-"""Train a compiled model, with a progress bar and a stop on divergence."""
+"""Train a compiled model with Keras's own callbacks: a tqdm bar, a stop on divergence, the best epoch kept."""
 
+import contextlib
+import io
 import math
 
-from tqdm import tqdm
+from tqdm.keras import TqdmCallback
 
 from fashion.core.errors import PipelineError
 from fashion.core.interrupts import deferred_interrupts, interrupt_requested
 from fashion.core.tensorflow_setup import keras
 from fashion.training.history import KERAS_HISTORY_KEYS
-
-
-class EpochProgress(keras.callbacks.Callback):
-    """A tqdm bar over epochs that shows the latest losses and accuracies."""
-
-    def __init__(self, epochs: int, description: str):
-        super().__init__()
-        self.epochs = epochs
-        self.description = description
-        self.bar = None
-
-    def on_train_begin(self, logs=None):
-        self.bar = tqdm(total=self.epochs, desc=self.description, unit="epoch")
-
-    def on_epoch_end(self, epoch, logs=None):
-        logs = logs or {}
-        shown = {key: f"{logs[key]:.4f}" for key in ("loss", "accuracy", "val_accuracy") if key in logs}
-        self.bar.set_postfix(shown, refresh=False)
-        self.bar.update(1)
-
-    def on_train_end(self, logs=None):
-        self.close()
-
-    def close(self):
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
 
 
 class StopWhenInterrupted(keras.callbacks.Callback):
@@ -53,64 +28,31 @@ class StopWhenInterrupted(keras.callbacks.Callback):
             self.model.stop_evaluating = True
 
 
-class StopOnDivergence(keras.callbacks.Callback):
-    """Stop training at the first batch whose loss is NaN or infinite.
+class StopOnDivergence(keras.callbacks.TerminateOnNaN):
+    """Keras's stop at the first non-finite batch loss, without its line on stdout: `fit` reports the
+    divergence itself, in one line that names the model and the epoch."""
 
-    Keras's `TerminateOnNaN` stops too, but does not say when; we keep the
-    epoch so the stage can report it.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.epoch = 0
-        self.diverged_epoch = None
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not math.isfinite(float(loss)):
-            self.diverged_epoch = self.epoch + 1
-            self.model.stop_training = True
+    def on_batch_end(self, batch, logs=None):
+        with contextlib.redirect_stdout(io.StringIO()):
+            super().on_batch_end(batch, logs)
 
 
-class KeepBestWeights(keras.callbacks.Callback):
-    """Track the epoch with the best validation accuracy; stop early after
-    `patience` epochs without improvement (0: never stop early); with
-    `restore`, put the best epoch's weights back when training ends.
+def keep_best_epoch(patience: int, restore: bool, epochs: int) -> keras.callbacks.EarlyStopping:
+    """Keras's early stopping on validation accuracy: stop after `patience` epochs without
+    improvement (0: never stop early); with `restore`, put the best epoch's weights back
+    when training ends, stopped early or not (Keras 3 does so either way).
 
     This is checkpointing of the best validation epoch, kept in memory: the
-    train stage then saves the model once, atomically. `kept_epoch` is the
-    epoch whose weights the model holds after training.
+    train stage then saves the model once, atomically.
     """
+    return keras.callbacks.EarlyStopping(
+        monitor="val_accuracy", mode="max", patience=patience or epochs, restore_best_weights=restore
+    )
 
-    def __init__(self, patience: int = 0, restore: bool = True):
-        super().__init__()
-        self.patience = patience
-        self.restore = restore
-        self.best_accuracy = -1.0
-        self.best_epoch = 0
-        self.best_weights = None
-        self.epochs_run = 0
 
-    def on_epoch_end(self, epoch, logs=None):
-        self.epochs_run = epoch + 1
-        accuracy = float((logs or {}).get("val_accuracy", -1.0))
-        if accuracy > self.best_accuracy:
-            self.best_accuracy, self.best_epoch = accuracy, epoch + 1
-            if self.restore:
-                self.best_weights = self.model.get_weights()
-        elif self.patience and epoch + 1 - self.best_epoch >= self.patience:
-            self.model.stop_training = True
-
-    def on_train_end(self, logs=None):
-        if self.restore and self.best_weights is not None:
-            self.model.set_weights(self.best_weights)
-
-    @property
-    def kept_epoch(self) -> int:
-        return self.best_epoch if self.restore else self.epochs_run
+def kept_epoch(best: keras.callbacks.EarlyStopping | None, epochs_run: int) -> int:
+    """The epoch (from 1) whose weights the model holds after training with `best`."""
+    return best.best_epoch + 1 if best is not None and best.restore_best_weights else epochs_run
 
 
 def fit(
@@ -132,9 +74,8 @@ def fit(
     with the custom loop of `fashion.training.multi_worker`, since Keras 3's
     `fit` cannot; every other run uses `Model.fit`.
     """
-    divergence = StopOnDivergence()
-    progress = EpochProgress(epochs, description)
-    every_callback = [StopWhenInterrupted(), *callbacks, divergence, progress]
+    progress = TqdmCallback(epochs=epochs, verbose=0, desc=description)
+    every_callback = [StopWhenInterrupted(), *callbacks, StopOnDivergence(), progress]
     with deferred_interrupts():  # Ctrl-C ends the batch, then raises KeyboardInterrupt as this block ends
         try:
             if strategy is not None:
@@ -143,8 +84,6 @@ def fit(
                 history = fit_multi_worker(
                     model, strategy, training_batches, validation_batches, epochs, every_callback
                 )
-                non_finite = [epoch for epoch, loss in enumerate(history["loss"], start=1) if not math.isfinite(loss)]
-                divergence.diverged_epoch = non_finite[0] if non_finite else None
             else:
                 history = model.fit(
                     training_batches,
@@ -156,10 +95,12 @@ def fit(
                 ).history
         finally:
             # Keras skips on_train_end when interrupted; close the bar before any message.
-            progress.close()
-    if stop_on_divergence and divergence.diverged_epoch is not None:
+            progress.epoch_bar.close()
+    # StopOnDivergence ends the epoch at the first non-finite batch loss, so that epoch's mean is not finite.
+    diverged = [epoch for epoch, loss in enumerate(history["loss"], start=1) if not math.isfinite(loss)]
+    if stop_on_divergence and diverged:
         raise PipelineError(
-            f"Training of {description} diverged at epoch {divergence.diverged_epoch}: the loss "
+            f"Training of {description} diverged at epoch {diverged[0]}: the loss "
             "became NaN or infinite. Lower its learning rate in params.yaml; no model or "
             "metrics were written."
         )

@@ -20,18 +20,9 @@ from fashion.training.lr_find import smooth, suggest_learning_rate
 DIVERGENCE_FACTOR = 4.0
 
 
-class ExponentialRamp(keras.optimizers.schedules.LearningRateSchedule):
-    """start * (end / start) ** (step / total_steps)."""
-
-    def __init__(self, start: float, end: float, total_steps: int):
-        self.start, self.end, self.total_steps = float(start), float(end), int(total_steps)
-
-    def __call__(self, step):
-        progress = tf.cast(step, tf.float32) / float(max(self.total_steps, 1))
-        return self.start * tf.pow(self.end / self.start, progress)
-
-    def get_config(self):
-        return {"start": self.start, "end": self.end, "total_steps": self.total_steps}
+def exponential_ramp(start: float, end: float, total_steps: int) -> keras.optimizers.schedules.ExponentialDecay:
+    """start * (end / start) ** (step / total_steps): Keras's exponential decay with a rate above 1."""
+    return keras.optimizers.schedules.ExponentialDecay(start, max(total_steps, 1), end / start)
 
 
 def ramp_rate(step: int, start: float, end: float, total_steps: int) -> float:
@@ -86,7 +77,7 @@ def run_fast_sweep(
     a `Sweep`.
     """
     total_steps = steps_per_epoch * settings.epochs
-    schedule = ExponentialRamp(settings.start_learning_rate, settings.end_learning_rate, total_steps)
+    schedule = exponential_ramp(settings.start_learning_rate, settings.end_learning_rate, total_steps)
     model.compile(optimizer=make_optimizer(schedule), loss=loss, steps_per_execution=settings.evaluate_every_steps)
     recorder = ValidationLossRecorder(
         validation_images[: settings.validation_images],

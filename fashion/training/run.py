@@ -26,7 +26,7 @@ from fashion.models.cost import forward_flops
 from fashion.models.registry import build_model
 from fashion.models.saving import save_model
 from fashion.training.distribute import make_strategy, resolve_strategy_name, steps_per_execution, unused_gpu_note
-from fashion.training.fit import KeepBestWeights, fit
+from fashion.training.fit import fit, keep_best_epoch, kept_epoch
 from fashion.training.history import write_history
 from fashion.training.live import live_callback, open_live_log, summarize_kept_epoch
 from fashion.training.moving_average import LastEpochWeights, keep_better_weights
@@ -170,7 +170,11 @@ def train_model(
             model, params, learning_rate, len(training[0]), steps_per_execution(strategy_name), precision=precision
         )
     keeps_best = params.restore_best_epoch or params.early_stopping_patience > 0
-    best = KeepBestWeights(params.early_stopping_patience, restore=params.restore_best_epoch) if keeps_best else None
+    best = (
+        keep_best_epoch(params.early_stopping_patience, params.restore_best_epoch, params.epochs)
+        if keeps_best
+        else None
+    )
     # The trained weights the moving average is compared with: the best epoch's, or else the last epoch's.
     last = LastEpochWeights() if averaging and not params.restore_best_epoch else None
     fit_strategy = strategy if strategy_name == "multi_worker" else None
@@ -234,7 +238,7 @@ def fit_logged(
     params: ModelEntry,
     training_data: tf.data.Dataset,
     validation_data: tf.data.Dataset | None,
-    best: KeepBestWeights | None,
+    best: keras.callbacks.EarlyStopping | None,
     last: LastEpochWeights | None,
     live_directory: Path,
     strategy: tf.distribute.Strategy | None,
@@ -255,7 +259,7 @@ def fit_logged(
                 model, training_data, validation_data, params.epochs, description=params.name,
                 callbacks=(live_callback(live), *callbacks), strategy=strategy,
             )  # fmt: skip
-            kept = best.kept_epoch if best is not None else len(history["loss"])
+            kept = kept_epoch(best, len(history["loss"]))
             summarize_kept_epoch(live, history, kept)
     except BaseException:
         shutil.rmtree(live_directory, ignore_errors=True)

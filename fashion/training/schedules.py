@@ -1,41 +1,12 @@
-"""Learning-rate schedules, computed per training step: warm-up + cosine, and one-cycle.
+"""Learning-rate schedules, computed per training step: Keras's warm-up + cosine, and our one-cycle.
 
-Both are Keras `LearningRateSchedule`s, registered so that saved models load in
-safe mode. Pure functions of the step, so a run is as deterministic as its data.
+Keras has no one-cycle schedule; ours is registered so that saved models load
+in safe mode. Pure functions of the step, so a run is as deterministic as its data.
 """
 
 import math
 
 from fashion.core.tensorflow_setup import keras, tf
-
-
-@keras.saving.register_keras_serializable(package="fashion")
-class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warm-up from 0 to `peak` over `warmup_steps`, then cosine decay to `peak * final_fraction`."""
-
-    def __init__(self, peak: float, total_steps: int, warmup_steps: int, final_fraction: float = 0.0):
-        self.peak = float(peak)
-        self.total_steps = int(total_steps)
-        self.warmup_steps = int(warmup_steps)
-        self.final_fraction = float(final_fraction)
-
-    def __call__(self, step):
-        step = tf.cast(step, tf.float32)
-        warmup = tf.cast(max(self.warmup_steps, 1), tf.float32)
-        decay_steps = tf.cast(max(self.total_steps - self.warmup_steps, 1), tf.float32)
-        progress = tf.clip_by_value((step - self.warmup_steps) / decay_steps, 0.0, 1.0)
-        cosine = 0.5 * (1.0 + tf.cos(math.pi * progress))
-        decayed = self.peak * (self.final_fraction + (1.0 - self.final_fraction) * cosine)
-        warming = self.peak * (step + 1.0) / warmup
-        return tf.where(step < self.warmup_steps, warming, decayed)
-
-    def get_config(self):
-        return {
-            "peak": self.peak,
-            "total_steps": self.total_steps,
-            "warmup_steps": self.warmup_steps,
-            "final_fraction": self.final_fraction,
-        }
 
 
 @keras.saving.register_keras_serializable(package="fashion")
@@ -70,8 +41,11 @@ def make_schedule(name: str, peak: float, total_steps: int, warmup_steps: int):
     """The learning rate (a float for `constant`) or schedule object for the optimizer."""
     if name == "constant":
         return peak
-    if name == "cosine":
-        return WarmupCosine(peak, total_steps, warmup_steps)
+    if name == "cosine":  # a linear rise from 0 over warmup_steps, then a cosine down to 0
+        return keras.optimizers.schedules.CosineDecay(
+            0.0 if warmup_steps else peak, max(total_steps - warmup_steps, 1),
+            warmup_target=peak if warmup_steps else None, warmup_steps=warmup_steps,
+        )  # fmt: skip
     if name == "one_cycle":
         return OneCycle(peak, total_steps)
     raise ValueError(f"unknown schedule {name!r}; the params check allows only the three above")

@@ -8,7 +8,7 @@ network class, its entry class and one line there (docs/extending.md).
 """
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, PlainValidator, Strict, WithJsonSchema, model_validator
 
@@ -102,6 +102,10 @@ LearningRate = Annotated[
 class ModelEntry(Entry):
     """The training keys every entry has, whatever its network; the rules between them."""
 
+    # A capability each architecture declares, so that no tool matches on its name: True for networks
+    # that take minutes per epoch on a laptop CPU (CI trains them one epoch on a CPU without bfloat16,
+    # and their floors use the seed spread measured for such networks).
+    slow_to_train: ClassVar[bool] = False
     architecture: str
     optimizer: Literal["adam", "adamw", "sgd", "rmsprop"] = Field(description="the Keras optimizer")
     learning_rate: LearningRate = Field(None, description="a number, or sweep: this entry's own fast sweep (see "
@@ -199,6 +203,12 @@ class DenseNetwork(Section):
     input_scaling: Literal["unit", "raw"] = Field(description="unit: pixels in [0, 1]; raw: the original 0-255")
     activation: ACTIVATION = Field("relu", description="activation of every hidden layer")
 
+    @property
+    def description(self) -> str:
+        """The network in a few words, for the README's tables."""
+        raw = ", raw pixels" if self.input_scaling == "raw" else ""
+        return "dense " + "-".join(str(units) for units in self.hidden_units) + raw
+
 
 class ConvolutionalNetwork(Section):
     """Blocks of convolutions, pooled between blocks, and a dense head; built by `fashion.models.convolutional`."""
@@ -220,6 +230,16 @@ class ConvolutionalNetwork(Section):
     head_dropout: float = Field(0.0, ge=0.0, le=0.9, description="dropout before each Dense layer of the head")
     activation: ACTIVATION = Field("relu", description="activation of every hidden layer")
 
+    @property
+    def description(self) -> str:
+        """The network in a few words, for the README's tables."""
+        parts = ["conv " + " · ".join("-".join(str(filters) for filters in block) for block in self.blocks)]
+        parts += ["residual"] * self.residual + ["no batch norm"] * (not self.batch_normalization)
+        parts.append(self.global_pooling)
+        if self.dense_units:
+            parts.append("dense " + "-".join(str(units) for units in self.dense_units))
+        return ", ".join(parts)
+
     @model_validator(mode="after")
     def _pooling_pools(self) -> "ConvolutionalNetwork":
         if "pooling" in self.model_fields_set and len(self.blocks) == 1:
@@ -232,6 +252,7 @@ class DenseEntry(DenseNetwork, ModelEntry):
 
 
 class ConvolutionalEntry(ConvolutionalNetwork, ModelEntry):
+    slow_to_train: ClassVar[bool] = True
     architecture: Literal["convolutional"] = Field(description="which builder makes the network")
     precision: Literal["auto", "float32", "mixed_bfloat16", "mixed_float16"] = Field(
         PRECISION_AUTO, description="auto: bfloat16 on CPUs with native bfloat16, float16 on NVIDIA GPUs, else float32"
