@@ -8,7 +8,7 @@ keeps its floor: that committed test accuracy (read from the commit,
 deviations of its measured seed spread, and at least half a point
 (`floor_margin`). Convolutional networks and their ensembles take the widest
 spread measured for them (docs/seed_spread*.json: runs that differ only in a
-seed); the study's four-unit networks take theirs (docs/experiments.md: model_4's
+seed); the study's four-unit networks take theirs (docs/notebook/experiments.md: model_4's
 validation accuracy over three seeds); the baselines, seeded and
 deterministic, half a point. Raw pixels must also stay below normalized ones
 (model_1_raw under model_1).
@@ -34,8 +34,6 @@ the README states, and only the floors apply.
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -47,7 +45,8 @@ sys.path.insert(
     0, str(Path(__file__).resolve().parent.parent)
 )  # the pipeline's packages, for fashion.training.precision
 
-STUDY_MODEL_4_ACCURACY = 0.80  # the study's result for model_4: a goal, as a good seed's result (docs/experiments.md)
+# The study's result for model_4: a goal, as a good seed's result (docs/notebook/experiments.md).
+STUDY_MODEL_4_ACCURACY = 0.80
 SINGLE_MODEL_TRAINING_GOAL_SECONDS = 900  # 15 minutes, the budget of one model
 SINGLE_MODEL_GOAL = 0.940
 ENSEMBLE_GOAL = 0.947
@@ -56,7 +55,7 @@ ENSEMBLE_GOAL = 0.947
 MINIMUM_MARGIN = 0.005
 CHANCE = 1 / 10  # ten balanced classes
 SEED_SPREAD_FILES = ("docs/seed_spread.json", "docs/seed_spread_float32.json")
-# model_4's validation accuracy at the committed rate over seeds 42, 1 and 2 (docs/experiments.md, "The
+# model_4's validation accuracy at the committed rate over seeds 42, 1 and 2 (docs/notebook/experiments.md, "The
 # study's sweep"): the measured seed spread of the study's four-unit networks.
 STUDY_NETWORK_SEED_RUNS = (0.7695, 0.7418, 0.8202)
 
@@ -130,33 +129,21 @@ def floor_problems(params: dict, accuracy: dict[str, float], one_epoch: bool) ->
     return problems
 
 
-def scored_files(name: str) -> list[str]:
-    """What evaluate writes for every model, baseline and ensemble."""
-    return [
-        f"metrics/test/{name}.json", f"metrics/summary/{name}.json",
-    ]  # fmt: skip
-
-
 def expected_files(models: list[str], baselines: list[str], ensembles: list[str], students: list[str]) -> list[Path]:
+    """Every output the run must have written (the library's paths; timings/ is not committed)."""
+    from fashion.core import paths
+
     expected = [
-        "metrics/data/train.json", "metrics/data/validation.json", "metrics/data/test.json",
-        "metrics/lr_find.json", "plots/lr_find.csv", "plots/learning_curves.csv",
-        "plots/per_class.csv", "plots/confusion.csv", "plots/predictions.png",
-        "metrics/export.json", "export/model.tflite", "export/saved_model/saved_model.pb",
+        *(paths.data_metrics_file(split) for split in ("train", "validation", "test")),
+        paths.LR_FIND_METRICS_FILE, paths.LR_FIND_PLOT_FILE, paths.LEARNING_CURVES_FILE, paths.PER_CLASS_FILE,
+        paths.CONFUSION_FILE, paths.PREDICTIONS_FIGURE_FILE, paths.EXPORT_METRICS_FILE, paths.TFLITE_FILE,
+        paths.SAVED_MODEL_DIR / "saved_model.pb",
     ]  # fmt: skip
-    # A student writes what a train stage writes, its model under students/ instead of models/.
-    for directory, names in (("models", models), ("students", students)):
-        for name in names:
-            expected += [
-                f"{directory}/{name}.keras", f"metrics/train/{name}.json", f"metrics/cost/{name}.json",
-                f"plots/history/{name}.csv", f"plots/sweep/{name}.csv", f"live/{name}/metrics.json",
-                *scored_files(name),
-            ]  # fmt: skip
-    for name in baselines:
-        expected += [f"baselines/{name}.skops", f"metrics/baselines/{name}.json", *scored_files(name)]
-    for name in ensembles:
-        expected += [f"ensembles/{name}.keras", f"metrics/ensemble/{name}.json", *scored_files(name)]
-    return [Path(path) for path in expected]
+    trained = [*map(paths.train_outputs, models), *map(paths.student_outputs, students)]
+    expected += [path for outputs in trained for path in outputs if path.parent != paths.TIMINGS_DIR]
+    for name, scored in paths.scored_files(models, baselines, ensembles, students).items():
+        expected += [*scored, paths.test_metrics_file(name), paths.summary_metrics_file(name)]
+    return expected
 
 
 def changed_metrics() -> list[str]:
@@ -166,25 +153,6 @@ def changed_metrics() -> list[str]:
     ).stdout
     changed = json.loads(output or "{}")
     return sorted(path for path, values in changed.items() if values)
-
-
-def this_machine() -> dict:
-    """The fields of bench/results.json's machine that decide bit-identity."""
-    from importlib import metadata
-
-    from fashion.training.precision import cpu_has_native_bfloat16
-
-    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if line.startswith("model name")),
-               platform.processor())  # fmt: skip
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "native_bfloat16": cpu_has_native_bfloat16(),
-        "python": platform.python_version(),
-        "tensorflow": metadata.version("tensorflow-cpu" if sys.platform != "darwin" else "tensorflow"),
-        "keras": metadata.version("keras"),
-    }
 
 
 # The one output whose bytes are not reproducible, though what it computes is (the metrics
@@ -286,8 +254,10 @@ def main(argv=None) -> int:
     else:
         accuracy_goals(params, accuracy, [*models, *students], ensembles)
 
+    from fashion.training.precision import REPRODUCIBILITY_KEYS, machine_description
+
     committed_machine = read("bench/results.json")["machine"]
-    here = this_machine()
+    here = {key: value for key, value in machine_description().items() if key in REPRODUCIBILITY_KEYS}
     same_machine = not arguments.one_epoch and all(committed_machine.get(key) == value for key, value in here.items())
     changed, rewritten = changed_metrics(), changed_files()
     if same_machine:

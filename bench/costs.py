@@ -15,8 +15,6 @@ The README's costs table is generated from these files
 
 import argparse
 import json
-import os
-import platform
 import re
 import resource
 import subprocess
@@ -29,27 +27,12 @@ COSTS_DIRECTORY = ROOT / "bench" / "costs"
 sys.path.insert(0, str(ROOT))  # the pipeline's packages, for fashion.training.precision
 
 
-def cpu_model() -> str:
-    """The CPU's model name without its clock, as /proc/cpuinfo gives it (or the platform's word)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return re.sub(r"\s+", " ", line.split(":", 1)[1]).strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def machine() -> dict:
     """What the cost depends on: the CPU, its cores, native bfloat16 and oneDNN's cap, if any."""
-    from fashion.training.precision import cpu_has_native_bfloat16
+    from fashion.training.precision import machine_description
 
-    return {
-        "cpu": cpu_model(),
-        "cores": os.cpu_count(),
-        "native_bfloat16": cpu_has_native_bfloat16(),
-        "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
-    }
+    described = machine_description()
+    return {key: described[key] for key in ("cpu", "cores", "native_bfloat16", "onednn_max_cpu_isa")}
 
 
 def commit() -> str:

@@ -19,7 +19,6 @@ are those of this run. It is not a test and asserts nothing.
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -53,30 +52,13 @@ def run_json(command: list[str]) -> dict:
 
 
 def machine() -> dict:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")),
-        platform.processor(),
-    ) if Path("/proc/cpuinfo").exists() else platform.processor()  # fmt: skip
-    memory_kib = next(
-        (int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-         if line.startswith("MemTotal")),
-        0,
-    ) if Path("/proc/meminfo").exists() else 0  # fmt: skip
-    versions = run_json([PYTHON, "-c", (
-        "import json, dvc, tensorflow, keras; print(json.dumps({'dvc': dvc.__version__, "
-        "'tensorflow': tensorflow.__version__, 'keras': keras.__version__}))"
-    )])  # fmt: skip
-    from fashion.training.precision import cpu_has_native_bfloat16
+    """The library's description of this machine (`machine_description`), and DVC's version."""
+    from fashion.training.precision import machine_description
 
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "native_bfloat16": cpu_has_native_bfloat16(),
-        "memory_gib": round(memory_kib / 2**20, 1),
-        "python": platform.python_version(),
-        **versions,
-    }
+    described = machine_description()
+    dvc = run_json([PYTHON, "-c", "import json, dvc; print(json.dumps(dvc.__version__))"])
+    keys = ("cpu", "cores", "native_bfloat16", "memory_gib", "python", "tensorflow", "keras")
+    return {**{key: described[key] for key in keys}, "dvc": dvc}
 
 
 def stage_names() -> list[str]:

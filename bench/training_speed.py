@@ -33,7 +33,6 @@ from fashion.core.params import load_params
 from fashion.core.tensorflow_setup import keras, make_deterministic
 from fashion.data.arrays import load_split
 from fashion.data.input_pipeline import make_datasets, one_hot
-from fashion.models.registry import build_model
 from fashion.training.optimization import compile_model
 from fashion.training.precision import cpu_has_native_bfloat16, resolve_precision
 
@@ -99,11 +98,11 @@ def throughput(model_name: str, rounds: int) -> dict:
 
     make_deterministic(params.seed)
     precision = machine_precision(params.requested_precision)
-    ours = build_model(params, precision)
+    ours = params.build(precision)
     compile_model(ours, params, 0.001, len(training[0]), precision=precision)
     batches, _, _ = make_datasets(training, validation, params.batch_size, params.seed, params.augmentation)
 
-    plain = build_model(params, "float32")
+    plain = params.build("float32")
     plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     images, labels = training[0][:images_per_window], training[1][:images_per_window]
 
@@ -154,7 +153,7 @@ def precision_speed(model_name: str, rounds: int) -> dict:
     timers, failures = {}, {}
     for precision in ("mixed_bfloat16", "float32"):
         make_deterministic(params.seed)
-        model = build_model(params, precision)
+        model = params.build(precision)
         compile_model(model, params, 0.001, len(training[0]), precision=precision)
 
         def time_window(model=model) -> float:
@@ -194,7 +193,7 @@ def time_to_accuracy(model_name: str, target: float, max_epochs: int) -> dict:
 
     make_deterministic(params.seed)
     precision = machine_precision(params.requested_precision)
-    ours = build_model(params, precision)
+    ours = params.build(precision)
     compile_model(ours, params, params.learning_rate, len(training[0]), precision=precision)
     batches, _, _ = make_datasets(training, validation, params.batch_size, params.seed, params.augmentation)
     our_clock = TrainingClock(test_images, test_labels, target)

@@ -5,7 +5,7 @@ One package per concern, each importing only the ones listed before it:
 - `core`: params (the schema every key is declared in), paths, errors, atomic writes, the stages' entry point;
 - `data`: the dataset's files, download, IDX parsing, the validation split, pixel scaling, tf.data pipelines;
 - `baselines`: scikit-learn classifiers as params names them: built, fitted, saved and loaded safely (skops);
-- `models`: the architecture registry and its builders, saving and safe loading, ensembles, cost;
+- `models`: saving and safe loading, ensembles and their test-time views, cost;
 - `training`: loss, optimizer and schedules, the fit loop, the moving average of the weights, learning-rate
   sweeps, precision, distribution;
 - `evaluation`: scores, the test-set report, ensembles' assembly and validation scores, figures;

@@ -12,7 +12,7 @@ and the section keys table (docs/models.md) read the params models'
 JSON Schema (fashion/core/params); the seed spreads (docs/reproducibility.md, and their
 summary in README.md) read docs/seed_spread.json (runs in bfloat16, as committed) and
 docs/seed_spread_float32.json (runs in float32), each measured as the file says; the GPU tier
-table (docs/gpu.md) reads bench/gpu_tier/, one file per run of bench/gpu_tier.py; the costs table
+table (docs/notebook/gpu.md) reads research/gpu_tier/, one file per run of research/gpu_tier.py; the costs table
 (README.md) reads bench/results.json and bench/costs/, one file per run of bench/costs.py. The test suite runs
 --check, so a run committed without regenerating the tables fails CI. Each table is
 made by a module of scripts/tables/ (results, benchmark, keys, seeds, gpu_tier, costs); this
@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = {
     "results": "README.md", "ranking": "README.md", "benchmark": "docs/benchmark.md", "model keys": "docs/models.md",
     "section keys": "docs/models.md", "seed spread": "docs/reproducibility.md",
-    "seed spread float32": "docs/reproducibility.md", "seed summary": "README.md", "gpu tier": "docs/gpu.md",
+    "seed spread float32": "docs/reproducibility.md", "seed summary": "README.md", "gpu tier": "docs/notebook/gpu.md",
     "costs": "README.md",
 }  # fmt: skip
 MARKERS = {name: (f"<!-- {name} table: start -->", f"<!-- {name} table: end -->") for name in DOCUMENTS}

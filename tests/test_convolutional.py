@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 
-from fashion.core.params import ConvolutionalNetwork
+from fashion.core.architectures.convolutional import ConvolutionalNetwork, build_convolutional_model
+from fashion.core.architectures.dense import build_dense_model
 from fashion.core.tensorflow_setup import keras
-from fashion.models.convolutional import build_convolutional_model
 from fashion.models.cost import forward_flops
-from fashion.models.dense import build_dense_model
 from fashion.training.precision import bfloat16_convolutions_run
 
 TWO_BLOCKS = ((8,), (16, 16))  # conv 8 at 28x28, pool, conv 16 and conv 16 at 14x14

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from fashion.core.architectures.dense import build_dense_model
 from fashion.core.tensorflow_setup import keras
-from fashion.models.dense import build_dense_model
 from fashion.models.ensemble import Views, build_ensemble, member_views
 from fashion.models.saving import load_trained_model
 

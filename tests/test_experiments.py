@@ -77,7 +77,7 @@ def test_a_queued_grid_runs_every_combination_and_is_compared_by_validation(comm
     saved = committed_run.parent / "exp_show.json"
     saved.write_text(exp_show)
     picture = committed_run.parent / "experiments.png"
-    compared = run([sys.executable, str(REPOSITORY_ROOT / "scripts" / "compare_experiments.py"), "--model", "model_1",
+    compared = run([sys.executable, str(REPOSITORY_ROOT / "research" / "compare_experiments.py"), "--model", "model_1",
                     "--input", str(saved), "--output", str(picture)], committed_run)  # fmt: skip
     # The winner is the highest validation accuracy among the two and the commit they started from.
     rows = {}
@@ -101,7 +101,7 @@ def test_a_queued_grid_runs_every_combination_and_is_compared_by_validation(comm
     # The seed spread takes the commit and the experiment that changed model_1's seed alone.
     spread = committed_run.parent / "seed_spread.json"
     spread.write_text(json.dumps({"models": ["model_1"], "networks": {"model_1": ["model_1"]}, "runs": []}))
-    collect = [sys.executable, str(REPOSITORY_ROOT / "scripts" / "seed_spread.py"), "--input", str(saved),
+    collect = [sys.executable, str(REPOSITORY_ROOT / "research" / "seed_spread.py"), "--input", str(saved),
                "--spread", str(spread), "--write"]  # fmt: skip
     assert "changes models.model_1.learning_rate, not only a seed" in run(collect, committed_run)
     committed_summary = read_json(committed_run / "metrics/summary/model_1.json")

@@ -112,10 +112,10 @@ def test_the_readmes_gpu_command_trains_a_sweeping_model_on_a_cpu(processed_proj
     params = yaml.safe_load(paths.PARAMS_FILE.read_text())
     params["distribute"]["strategy"] = "mirrored"
     write_params(processed_project, params)
-    assert train.main(["--model", "cnn_residual"]) == 0
+    assert train.main(["--model", "cnn_sweep"]) == 0
     output = capsys.readouterr().out
     assert "distribute.strategy is mirrored but no GPU is visible" in output
-    assert json.loads(paths.train_metrics_file("cnn_residual").read_text())["replicas"] == 1
+    assert json.loads(paths.train_metrics_file("cnn_sweep").read_text())["replicas"] == 1
 
 
 MIRRORED_TRAINING = textwrap.dedent(
@@ -126,7 +126,7 @@ MIRRORED_TRAINING = textwrap.dedent(
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     from synthetic import make_images
     from fashion.training.distribute import make_strategy, steps_per_execution
-    from fashion.models.dense import build_dense_model
+    from fashion.core.architectures.dense import build_dense_model
     from fashion.training.optimization import compile_classifier
     from fashion.training.fit import fit
     from fashion.data.input_pipeline import make_datasets

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import sys
 
 import pytest
 import yaml
@@ -13,27 +14,20 @@ from stages import train
 GUIDE = (REPOSITORY_ROOT / "docs" / "extending.md").read_text()
 
 
-def test_a_new_architecture_is_one_builder_and_its_schema_keys(processed_project, monkeypatch):
-    """docs/extending.md, "Add an architecture": register a builder, declare its keys, train it with the real stage."""
-    from typing import Literal
+def test_a_new_architecture_is_one_module_and_its_params_entry(processed_project, tmp_path, monkeypatch):
+    """docs/extending.md, "Add an architecture": the guide's module, found by name, trains with the real stage."""
+    from fashion.core import architectures
 
-    from pydantic import Field
-
-    from fashion.core.params import ModelEntry, entries
-    from fashion.core.tensorflow_setup import keras
-    from fashion.models import registry
-
-    # 1. Its entry class, as the guide writes it, and its line in ENTRY_CLASSES.
-    namespace = {"Literal": Literal, "Field": Field, "ModelEntry": ModelEntry}
-    exec(guide_block("**Add an architecture**", "python"), namespace)
-    monkeypatch.setitem(entries.ENTRY_CLASSES, "wide", namespace["WideEntry"])
-
-    # 2. One builder, as the guide writes it, registered under the architecture's name.
-    namespace |= {"keras": keras, "register_architecture": registry.register_architecture}
-    monkeypatch.setattr(registry, "BUILDERS", dict(registry.BUILDERS))
-    exec(guide_block('and `"wide": WideEntry` joins', "python"), namespace)
-    assert set(registry.BUILDERS) == {"dense", "convolutional", "wide"}
-    # 3. An entry in params.yaml.
+    # 1. The module, as the guide writes it, in a folder of the architectures package.
+    assert "`fashion/core/architectures/wide.py`" in GUIDE
+    folder = tmp_path / "architectures"
+    folder.mkdir()
+    (folder / "wide.py").write_text(guide_block("**Add an architecture**", "python"))
+    monkeypatch.setattr(architectures, "__path__", [*architectures.__path__, str(folder)])
+    monkeypatch.delitem(sys.modules, "fashion.core.architectures.wide", raising=False)
+    monkeypatch.setattr(architectures, "ENTRY_CLASSES", architectures.discover())
+    assert list(architectures.ENTRY_CLASSES) == ["dense", "convolutional", "wide"]
+    # 2. An entry in params.yaml.
     settings = yaml.safe_load(paths.PARAMS_FILE.read_text())
     settings["models"]["wide_1"] = {"architecture": "wide", "width": 8, "optimizer": "adam", "learning_rate": 0.01,
                                     "epochs": 2, "batch_size": 32, "seed": 1}  # fmt: skip
@@ -42,6 +36,8 @@ def test_a_new_architecture_is_one_builder_and_its_schema_keys(processed_project
     assert train.main(["--model", "wide_1"]) == 0
     assert json.loads(paths.cost_metrics_file("wide_1").read_text())["parameters"] == 28 * 28 * 8 + 8 + 8 * 10 + 10
     assert json.loads(paths.train_metrics_file("wide_1").read_text())["epochs"] == 2
+    assert params.load_params(paths.PARAMS_FILE).model("wide_1").description == "one hidden layer of 8"
+    sys.modules.pop("fashion.core.architectures.wide", None)
 
 
 def test_an_unregistered_architecture_is_a_params_error(processed_project, capsys):
@@ -52,10 +48,21 @@ def test_an_unregistered_architecture_is_a_params_error(processed_project, capsy
     assert "models.model_1.architecture must be one of dense, convolutional" in capsys.readouterr().err
 
 
-def test_every_declared_architecture_has_a_builder():
-    from fashion.models.registry import BUILDERS
+def test_every_architecture_builds_its_entries_and_nothing_outside_its_module_names_it():
+    """Each architecture's module holds its keys and builder; the tools ask the entry, never match its name."""
+    from fashion.core import architectures
 
-    assert set(params.ENTRY_CLASSES) == set(BUILDERS)
+    assert list(architectures.ENTRY_CLASSES) == ["dense", "convolutional"]
+    for entry_class in architectures.ENTRY_CLASSES.values():
+        assert entry_class.build is not params.ModelEntry.build
+        assert entry_class.description is not params.ModelEntry.description
+    outside = [REPOSITORY_ROOT / folder for folder in ("scripts", "bench", ".ci", "research", "stages")]
+    outside += [path for path in (REPOSITORY_ROOT / "fashion").iterdir() if path.name not in ("core", "__init__.py")]
+    for folder in outside:
+        for module in folder.rglob("*.py") if folder.is_dir() else [folder]:
+            text = module.read_text()
+            for name in architectures.ENTRY_CLASSES:
+                assert f'"{name}"' not in text, f"{module.relative_to(REPOSITORY_ROOT)} matches on {name!r}"
 
 
 def test_a_new_test_metric_is_one_entry(processed_project, monkeypatch):

@@ -1,16 +1,16 @@
 """The GPU tier's documented command (docs/gpu.md): its entries are valid and train through the real stage,
-and bench/gpu_tier.py, which trains the same entry where only Keras is at hand, reads it and keeps its rules."""
+and research/gpu_tier.py, which trains the same entry where only Keras is at hand, reads it and keeps its rules."""
 
 import json
 
 import pytest
 import yaml
 
-from bench.entry_settings import set_key, setting_of
-from bench.gpu_tier import ENSEMBLE_NAME, MODEL_NAME, documented_entries, documented_overrides, epochs_within_budget
-from bench.gpu_tier import main as gpu_tier_main
 from fashion.core import paths
 from fashion.core.params import load_params
+from research.entry_settings import set_key, setting_of
+from research.gpu_tier import ENSEMBLE_NAME, MODEL_NAME, documented_entries, documented_overrides, epochs_within_budget
+from research.gpu_tier import main as gpu_tier_main
 from stages import train
 
 
@@ -26,7 +26,7 @@ def test_the_gpu_tier_command_trains_its_entry_on_tiny_data(processed_project, c
     )
     load_params(paths.PARAMS_FILE)  # every section, the ensemble entry's members and views included
     entry = yaml.safe_load(paths.PARAMS_FILE.read_text())["models"]["wide_residual"]
-    # bench/gpu_tier.py reads the same entry from the document as DVC applies.
+    # research/gpu_tier.py reads the same entry from the document as DVC applies.
     assert entry == {**documented_entries()["models"][MODEL_NAME], "epochs": 1, "batch_size": 32}
     assert entry["augmentation"]["erase_probability"] > 0 and entry["precision"] == "auto"
     assert train.main(["--model", "wide_residual"]) == 0, capsys.readouterr().err

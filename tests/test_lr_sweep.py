@@ -50,10 +50,10 @@ def test_a_sweep_without_finite_losses_is_an_error():
 def test_fast_sweep_ramps_the_rate_over_one_epoch_and_suggests_from_validation_loss():
     from synthetic import make_images
 
+    from fashion.core.architectures.dense import build_dense_model
     from fashion.core.params import Augmentation, Sweep
     from fashion.core.tensorflow_setup import make_deterministic
     from fashion.data.input_pipeline import one_hot, steps_per_epoch, training_dataset
-    from fashion.models.dense import build_dense_model
     from fashion.training.lr_ramp import run_fast_sweep
     from fashion.training.optimization import make_loss, make_optimizer
 

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from synthetic import REPOSITORY_ROOT
 
+from fashion.core.architectures.dense import build_dense_model
 from fashion.core.params import load_params
 from fashion.core.tensorflow_setup import keras
-from fashion.models.dense import build_dense_model
 from fashion.training.optimization import compile_classifier
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from fashion.core.params import DenseEntry
+from fashion.core.architectures.dense import DenseEntry
 from fashion.training.optimization import entry_optimizer
 
 SGD_ENTRY = {

@@ -151,7 +151,7 @@ BASELINES: dict[str, dict] = {}
 
 
 def test_the_base_entries_are_valid_and_hold_every_required_key():
-    from fashion.core.params import ENTRY_CLASSES
+    from fashion.core.architectures import ENTRY_CLASSES
 
     for base, entry in BASE_ENTRIES.items():
         ENTRY_CLASSES[entry.get("architecture", "dense")].model_validate(entry)

@@ -96,7 +96,7 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
         assert members == len(params["ensembles"][name]["members"])
         assert (repository / f"ensembles/{name}.keras").exists()
     swept = [name for name, entry in params["models"].items() if entry["learning_rate"] == "sweep"]
-    assert swept == ["cnn_residual"]
+    assert swept == ["cnn_sweep"]
     for name in swept:
         rows = (repository / f"plots/sweep/{name}.csv").read_text().splitlines()
         assert rows[0] == "step,learning_rate,validation_loss,smoothed_validation_loss" and len(rows) > 3
@@ -168,17 +168,15 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     assert reruns("lr_find", None, "suggestion_divisor", lr_find_divisor + 1, train_stages) == [
         "lr_find", "train_lr_find@model_4",
     ]  # fmt: skip
-    divisor = params["models"]["cnn_residual"]["sweep"]["suggestion_divisor"]
-    assert reruns("models", "cnn_residual", "sweep.suggestion_divisor", divisor * 2, train_stages) == [
-        "train@cnn_residual"
-    ]
+    divisor = params["models"]["cnn_sweep"]["sweep"]["suggestion_divisor"]
+    assert reruns("models", "cnn_sweep", "sweep.suggestion_divisor", divisor * 2, train_stages) == ["train@cnn_sweep"]
     assert reruns("models", "model_2", "epochs", 3, ()) == ["ensemble", "evaluate", "export", "train@model_2"]
 
     changed_params = run(["dvc", "params", "diff"], repository)
     for key in (
         "models.model_2.epochs",
         "lr_find.suggestion_divisor",
-        "models.cnn_residual.sweep.suggestion_divisor",
+        "models.cnn_sweep.sweep.suggestion_divisor",
         "baselines.random_forest.seed",
     ):
         assert key in changed_params

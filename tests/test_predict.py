@@ -9,11 +9,11 @@ from PIL import Image
 from synthetic import idx_bytes, make_images
 
 import predict
+from fashion.core.architectures.dense import build_dense_model
 from fashion.core.errors import PipelineError
 from fashion.core.tensorflow_setup import make_deterministic
 from fashion.data.images import load_picture, to_fashion_mnist
 from fashion.data.input_pipeline import one_hot
-from fashion.models.dense import build_dense_model
 from fashion.serving.predict import load_inputs, top_classes
 from fashion.training.optimization import compile_classifier
 

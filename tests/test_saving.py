@@ -93,7 +93,7 @@ np.save(sys.argv[2], model.predict(np.load(sys.argv[3]), verbose=0))
 
 def test_a_model_trained_with_a_schedule_loads_in_plain_keras(tmp_path, monkeypatch):
     """The saved file holds no optimizer or schedule: OneCycle does not stop a fresh Python from opening it."""
-    from fashion.core.params import DenseEntry
+    from fashion.core.architectures.dense import DenseEntry
     from fashion.training.optimization import compile_model
 
     monkeypatch.chdir(tmp_path)

@@ -1,4 +1,4 @@
-"""scripts/seed_spread.py on a `dvc exp show --json` of two networks and an ensemble of both.
+"""research/seed_spread.py on a `dvc exp show --json` of two networks and an ensemble of both.
 
 The queued grid in tests/test_experiments.py runs the script on a real `dvc exp
 show`; these cases give it what a one-network grid cannot: an ensemble, whose
@@ -14,7 +14,7 @@ from synthetic import REPOSITORY_ROOT
 
 @pytest.fixture
 def seed_spread(monkeypatch):
-    monkeypatch.syspath_prepend(str(REPOSITORY_ROOT / "scripts"))
+    monkeypatch.syspath_prepend(str(REPOSITORY_ROOT / "research"))
     import seed_spread
 
     return seed_spread

@@ -1,16 +1,17 @@
-"""bench/training_size.py: one entry trained for a share of the images, other epochs, or with a key changed."""
+"""research/training_size.py: one entry trained for a share of the images, other epochs, or with a key changed."""
 
 import json
 
 import numpy as np
 import pytest
 
-from bench.training_size import main as training_size_main
 from fashion.core import paths
+from research.training_size import main as training_size_main
 
 
 def test_a_changed_key_trains_and_is_recorded(processed_project, capsys):
-    """docs/experiments.md's SGD-with-Nesterov screen, on tiny data; `--set epochs=1` shows that a change trains."""
+    """The notebook's SGD-with-Nesterov screen (docs/notebook/experiments.md), on tiny data; `--set epochs=1`
+    shows that a change trains."""
     changes = ["optimizer=sgd", "momentum=0.9", "nesterov=true", "weight_decay=0.0005", "learning_rate=0.05"]
     changes.append("epochs=1")
     arguments = ["--model", "cnn", "--fraction", "1"] + [word for change in changes for word in ("--set", change)]

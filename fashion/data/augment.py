@@ -81,7 +81,7 @@ def augment(images, augmentation: Augmentation, draw: Draw):
 class TrainingAugmentation(keras.layers.Layer):
     """`augment` as a layer that acts in training alone, drawing from a Keras seed generator (any backend).
 
-    For training with `Model.fit` on NumPy arrays (bench/gpu_tier.py); a run is
+    For training with `Model.fit` on NumPy arrays (research/gpu_tier.py); a run is
     then not batch for batch the tf.data pipeline's, whose draws are stateless.
     """
 

@@ -1,1 +1,1 @@
-"""Networks: the architecture registry and its builders, saving and loading, ensembles, cost."""
+"""Networks once built: saving and loading, ensembles and their test-time views, cost (FLOPs)."""

@@ -61,7 +61,7 @@ def fit_multi_worker(model, strategy, training, validation, epochs: int, callbac
         return [strategy.reduce(tf.distribute.ReduceOp.SUM, value, axis=None) for value in results]
 
     history = {"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
-    callback_list = keras.callbacks.CallbackList(list(callbacks), model=model)
+    callback_list = keras.callbacks.CallbackList(list(callbacks), model=model, epochs=epochs, verbose=0)
     callback_list.on_train_begin()
     for epoch in range(epochs):
         callback_list.on_epoch_begin(epoch)

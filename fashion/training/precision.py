@@ -7,8 +7,12 @@ bfloat16, oneDNN emulates it: measured slower than float32, or failing
 outright (see docs/precision.md).
 """
 
+import contextlib
 import functools
 import os
+import platform
+import re
+from importlib import metadata
 from pathlib import Path
 
 from fashion.core.errors import PipelineError
@@ -20,6 +24,40 @@ NATIVE_BFLOAT16_ISAS = (
     "AVX10_1_512_AMX_FP16", "AVX512_CORE_AMX_FP16", "DEFAULT", "ALL",
 )  # fmt: skip
 NATIVE_BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+# The facts of a machine that a bit-identical rerun needs to be the same (CI compares them with
+# bench/results.json's): the rest of `machine_description` only explains a measured cost.
+REPRODUCIBILITY_KEYS = ("cpu", "cores", "native_bfloat16", "python", "tensorflow", "keras")
+
+
+def machine_description(cpuinfo: Path = Path("/proc/cpuinfo"), meminfo: Path = Path("/proc/meminfo")) -> dict:
+    """What a measured cost or a bit-identical result depends on, as bench/ records it and CI compares it.
+
+    The CPU's model name (without clock or extra spaces), its cores, native
+    bfloat16, oneDNN's cap (ONEDNN_MAX_CPU_ISA, None unless set), memory, and
+    the versions of Python, TensorFlow and Keras.
+    """
+    cpu, memory_kib = platform.processor() or platform.machine(), 0
+    with contextlib.suppress(OSError):
+        model = next((line for line in cpuinfo.read_text().splitlines() if line.startswith("model name")), None)
+        cpu = re.sub(r"\s+", " ", model.split(":", 1)[1]).strip() if model else cpu
+    with contextlib.suppress(OSError, StopIteration):
+        memory_kib = int(
+            next(line for line in meminfo.read_text().splitlines() if line.startswith("MemTotal")).split()[1]
+        )
+    installed = {re.sub(r"[-_.]+", "-", found.metadata["Name"]).lower() for found in metadata.distributions()}
+    tensorflow = next((name for name in ("tensorflow", "tensorflow-cpu") if name in installed), None)
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "native_bfloat16": cpu_has_native_bfloat16(),
+        "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
+        "memory_gib": round(memory_kib / 2**20, 1),
+        "python": platform.python_version(),
+        "tensorflow": metadata.version(tensorflow) if tensorflow else None,
+        "keras": metadata.version("keras"),
+    }
 
 
 def cpu_has_native_bfloat16(environment=None, cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:

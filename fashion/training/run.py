@@ -23,7 +23,6 @@ from fashion.core.tensorflow_setup import keras, make_deterministic, tf
 from fashion.data.input_pipeline import make_datasets, one_hot
 from fashion.data.split import rejoin_splits
 from fashion.models.cost import forward_flops
-from fashion.models.registry import build_model
 from fashion.models.saving import save_model
 from fashion.training.distribute import make_strategy, resolve_strategy_name, steps_per_execution, unused_gpu_note
 from fashion.training.fit import fit, keep_best_epoch, kept_epoch
@@ -165,7 +164,7 @@ def train_model(
 
     make_deterministic(params.seed)
     with strategy.scope():
-        model = build_model(params, precision)
+        model = params.build(precision)
         compile_model(
             model, params, learning_rate, len(training[0]), steps_per_execution(strategy_name), precision=precision
         )
@@ -226,7 +225,7 @@ def own_sweep(
 
     make_deterministic(params.seed)
     rows, suggestion = run_fast_sweep(
-        build_model(params, precision), make_loss(params.label_smoothing),
+        params.build(precision), make_loss(params.label_smoothing),
         lambda schedule: entry_optimizer(params, schedule, precision), training_data, steps,
         validation[0], one_hot(validation[1]), params.sweep,
     )  # fmt: skip

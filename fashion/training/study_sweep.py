@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from fashion.core.architectures.dense import build_dense_model
 from fashion.core.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
 from fashion.core.params import LrFind
 from fashion.core.tensorflow_setup import keras, make_deterministic
 from fashion.data.input_pipeline import make_datasets
-from fashion.models.dense import build_dense_model
 from fashion.training.fit import fit
 from fashion.training.lr_find import smooth, suggest_learning_rate, sweep_learning_rate
 from fashion.training.optimization import compile_classifier

@@ -9,5 +9,5 @@ import sys
 from pathlib import Path
 
 # The repository root, for the modules that import the project's own code: the params
-# schema (keys.py) and bench/gpu_tier.py (gpu_tier.py), when run as `python scripts/...`.
+# schema (keys.py) and research/gpu_tier.py (gpu_tier.py), when run as `python scripts/...`.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))

@@ -1,11 +1,11 @@
-"""docs/gpu.md's table: every recorded run of bench/gpu_tier.py, and the spread over seeds of each recipe."""
+"""docs/notebook/gpu.md's table: every recorded run of research/gpu_tier.py, and the spread over seeds of a recipe."""
 
 import json
 
 from .seeds import mean_and_deviation
 from .sources import PRECISION_NAMES, ROOT
 
-GPU_TIER_DIRECTORY = ROOT / "bench" / "gpu_tier"  # one JSON file per run of bench/gpu_tier.py
+GPU_TIER_DIRECTORY = ROOT / "research" / "gpu_tier"  # one JSON file per run of research/gpu_tier.py
 
 
 def flattened(entry: dict, prefix: str = "") -> dict:
@@ -30,8 +30,8 @@ def changes_from(entry: dict, documented: dict) -> str:
 
 
 def gpu_tier_table() -> str:
-    """Every recorded run of bench/gpu_tier.py: its machine, time and accuracies, and the spread over seeds."""
-    from bench.gpu_tier import ENSEMBLE_NAME, MODEL_NAME, documented_entries
+    """Every recorded run of research/gpu_tier.py: its machine, time and accuracies, and the spread over seeds."""
+    from research.gpu_tier import ENSEMBLE_NAME, MODEL_NAME, documented_entries
 
     documented = documented_entries()["models"][MODEL_NAME]
     runs = [json.loads(path.read_text()) for path in sorted(GPU_TIER_DIRECTORY.glob("*.json"))]

@@ -10,10 +10,11 @@ import re
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
+from fashion.core import architectures
 from fashion.core.errors import PipelineError
 from fashion.core.params import data_rules
 from fashion.core.params.base import Section
-from fashion.core.params.entries import ENTRY_CLASSES, LEARNING_RATE_FROM_OWN_SWEEP, ModelEntry
+from fashion.core.params.entries import LEARNING_RATE_FROM_OWN_SWEEP, ModelEntry
 from fashion.core.params.messages import invalid_value, one_line
 from fashion.core.params.sections import (
     EXPORT_BEST,
@@ -209,9 +210,10 @@ def _model_entry(section: str, name: str, entry) -> ModelEntry:
     where = f"{section}.{name}"
     if not isinstance(entry, dict):
         raise invalid_value(where, "a mapping of keys to values", entry)
-    architecture = entry.get("architecture", "dense")
-    if architecture not in ENTRY_CLASSES:
-        raise invalid_value(f"{where}.architecture", f"one of {', '.join(ENTRY_CLASSES)}", architecture)
+    entry_classes = architectures.ENTRY_CLASSES  # read here: that package imports this one
+    architecture = entry.get("architecture", architectures.DEFAULT_ARCHITECTURE)
+    if architecture not in entry_classes:
+        raise invalid_value(f"{where}.architecture", f"one of {', '.join(entry_classes)}", architecture)
     if section == "lr_find_models" and "learning_rate" in entry:
         raise PipelineError(
             f"params.yaml: {where}.learning_rate is set, but entries of lr_find_models train at the rate the "
@@ -222,7 +224,7 @@ def _model_entry(section: str, name: str, entry) -> ModelEntry:
             f"params.yaml: missing key '{where}.learning_rate' (a number, or sweep; or move the entry to "
             "lr_find_models: to train at the rate the lr_find stage suggests)."
         )
-    entry_class = ENTRY_CLASSES[architecture]
+    entry_class = entry_classes[architecture]
     try:
         return entry_class.model_validate(entry).named(section, name)
     except ValidationError as error:

@@ -1,18 +1,16 @@
-"""Entries of `models:` and `lr_find_models:`: how a network trains, and one class of keys per architecture.
+"""Entries of `models:` and `lr_find_models:`: the training keys every entry has, whatever its network.
 
-A `ModelEntry` holds the training keys every entry may have; each
-architecture adds its network's keys (`DenseNetwork`, `ConvolutionalNetwork`,
-which are also what its builder in `fashion.models` takes). `ENTRY_CLASSES`
-maps an entry's `architecture` to its class: adding an architecture is a
-network class, its entry class and one line there (docs/extending.md).
+A `ModelEntry` holds the training keys and the rules between them; each
+architecture's module in `fashion.core.architectures` subclasses it with its
+network's keys, description, capabilities and builder.
 """
 
 import math
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import Field, PlainValidator, Strict, WithJsonSchema, model_validator
+from pydantic import Field, PlainValidator, WithJsonSchema, model_validator
 
-from fashion.core.params.base import Entry, Section, Units
+from fashion.core.params.base import Entry, Section
 from fashion.core.params.messages import RuleError
 
 ACTIVATION = Literal["relu", "gelu", "tanh", "sigmoid", "elu", "selu", "swish"]
@@ -106,6 +104,17 @@ class ModelEntry(Entry):
     # that take minutes per epoch on a laptop CPU (CI trains them one epoch on a CPU without bfloat16,
     # and their floors use the seed spread measured for such networks).
     slow_to_train: ClassVar[bool] = False
+
+    @property
+    def description(self) -> str:
+        """The network in a few words, for the README's tables (each architecture says its own)."""
+        return self.architecture
+
+    def build(self, precision: str):
+        """The uncompiled Keras network, named after the entry: (28, 28) images in [0, 1] in, 10 softmax
+        probabilities out, in the resolved `precision` (`fashion.training.precision`)."""
+        raise NotImplementedError(f"architecture {self.architecture} has no builder")
+
     architecture: str
     optimizer: Literal["adam", "adamw", "sgd", "rmsprop"] = Field(description="the Keras optimizer")
     learning_rate: LearningRate = Field(None, description="a number, or sweep: this entry's own fast sweep (see "
@@ -194,70 +203,3 @@ class ModelEntry(Entry):
             raise RuleError(key, sentence="is set, but the entry's learning_rate is not sweep; remove the sweep "
                        "settings, or set learning_rate: sweep.")  # fmt: skip
         return self
-
-
-class DenseNetwork(Section):
-    """The study's network: Dense layers of `hidden_units`, built by `fashion.models.dense`."""
-
-    hidden_units: Units = Field(description="units of each hidden Dense layer")
-    input_scaling: Literal["unit", "raw"] = Field(description="unit: pixels in [0, 1]; raw: the original 0-255")
-    activation: ACTIVATION = Field("relu", description="activation of every hidden layer")
-
-    @property
-    def description(self) -> str:
-        """The network in a few words, for the README's tables."""
-        raw = ", raw pixels" if self.input_scaling == "raw" else ""
-        return "dense " + "-".join(str(units) for units in self.hidden_units) + raw
-
-
-class ConvolutionalNetwork(Section):
-    """Blocks of convolutions, pooled between blocks, and a dense head; built by `fashion.models.convolutional`."""
-
-    blocks: Annotated[tuple[Units, ...], Strict(False), Field(min_length=1)] = Field(
-        description="filters of each convolution, block by block"
-    )
-    kernel_size: int = Field(3, ge=1, le=7, description="side of each convolution's kernel")
-    batch_normalization: bool = Field(True, description="normalize after each convolution")
-    residual: bool = Field(False, description="add a shortcut around each block")
-    pooling: Literal["max", "average"] = Field("max", description="2x2 pooling between blocks")
-    block_dropout: float = Field(0.0, ge=0.0, le=0.9, description="dropout after each block")
-    global_pooling: Literal["average", "max", "flatten"] = Field(
-        "average", description="how the last feature map becomes a vector"
-    )
-    dense_units: Annotated[tuple[Annotated[int, Field(ge=1)], ...], Strict(False)] = Field(
-        (), description="units of each hidden Dense layer of the head"
-    )
-    head_dropout: float = Field(0.0, ge=0.0, le=0.9, description="dropout before each Dense layer of the head")
-    activation: ACTIVATION = Field("relu", description="activation of every hidden layer")
-
-    @property
-    def description(self) -> str:
-        """The network in a few words, for the README's tables."""
-        parts = ["conv " + " · ".join("-".join(str(filters) for filters in block) for block in self.blocks)]
-        parts += ["residual"] * self.residual + ["no batch norm"] * (not self.batch_normalization)
-        parts.append(self.global_pooling)
-        if self.dense_units:
-            parts.append("dense " + "-".join(str(units) for units in self.dense_units))
-        return ", ".join(parts)
-
-    @model_validator(mode="after")
-    def _pooling_pools(self) -> "ConvolutionalNetwork":
-        if "pooling" in self.model_fields_set and len(self.blocks) == 1:
-            raise RuleError("pooling", "left out when there is one block (pooling runs between blocks)", self.pooling)
-        return self
-
-
-class DenseEntry(DenseNetwork, ModelEntry):
-    architecture: Literal["dense"] = Field("dense", description="which builder makes the network")
-
-
-class ConvolutionalEntry(ConvolutionalNetwork, ModelEntry):
-    slow_to_train: ClassVar[bool] = True
-    architecture: Literal["convolutional"] = Field(description="which builder makes the network")
-    precision: Literal["auto", "float32", "mixed_bfloat16", "mixed_float16"] = Field(
-        PRECISION_AUTO, description="auto: bfloat16 on CPUs with native bfloat16, float16 on NVIDIA GPUs, else float32"
-    )
-
-
-# An entry's `architecture` picks its class; a new architecture adds one line here.
-ENTRY_CLASSES: dict[str, type[ModelEntry]] = {"dense": DenseEntry, "convolutional": ConvolutionalEntry}

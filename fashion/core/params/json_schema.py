@@ -9,8 +9,8 @@ the authority: it also checks the rules between keys, which a schema cannot say.
 
 from pydantic import BaseModel
 
+from fashion.core.architectures import DEFAULT_ARCHITECTURE, ENTRY_CLASSES
 from fashion.core.params.document import ENTRY_NAME, ENTRY_SECTIONS, Params
-from fashion.core.params.entries import ENTRY_CLASSES
 
 
 def params_json_schema() -> dict:
@@ -68,7 +68,7 @@ def model_entry_keys() -> list[tuple[str, tuple[str, ...], dict, bool]]:
         {
             **{key: value for key, value in architecture[1].items() if key != "const"},
             "enum": list(ENTRY_CLASSES),
-            "default": "dense",
+            "default": DEFAULT_ARCHITECTURE,
         },
         False,
     )

@@ -1,4 +1,4 @@
-"""Train docs/gpu.md's benchmark-grade entry with Keras on the backend at hand: `python bench/gpu_tier.py`.
+"""Train docs/gpu.md's benchmark-grade entry with Keras on the backend at hand: `python research/gpu_tier.py`.
 
 A user with an NVIDIA GPU trains this entry with the pipeline itself
 (docs/gpu.md's `dvc exp run` command). This script is for a GPU machine that
@@ -14,7 +14,7 @@ Shared with the pipeline:
     by the params schema (`--epochs`, `--seed` and `--set` change it for one run);
   - the split and the pixel scale (`read_splits`, `scale_pixels`);
   - the network, precision, optimizer, loss, schedule and compile
-    (`build_model`, `resolve_precision`, `compile_model`);
+    (the entry's `build`, `resolve_precision`, `compile_model`);
   - the best-epoch and moving-average rules (`keep_best_epoch`, `keep_better_weights`);
   - the test-time views (`member_views`, `build_ensemble`).
 Its own:
@@ -23,7 +23,7 @@ Its own:
     pipeline's transforms, drawn from Keras's seed generator instead of
     TensorFlow's stateless ops. A run is therefore not batch for batch the pipeline's.
 Without TensorFlow, the pipeline's modules still import
-`fashion.core.tensorflow_setup`: bench/keras_backend.py puts a stand-in there
+`fashion.core.tensorflow_setup`: research/keras_backend.py puts a stand-in there
 (`install_tensorflow_stand_in`).
 
 The test split is scored once, after validation has chosen the kept weights.
@@ -46,15 +46,15 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the pipeline's packages
-from bench.entry_settings import set_key, setting_of  # noqa: E402
-from bench.keras_backend import card_description, count_gpus, import_keras, peak_gpu_bytes  # noqa: E402
+from research.entry_settings import set_key, setting_of  # noqa: E402
+from research.keras_backend import card_description, count_gpus, import_keras, peak_gpu_bytes  # noqa: E402
 
 GPU_DOCUMENT = ROOT / "docs" / "gpu.md"
 MARKER = "<!-- gpu-tier-command:"
 MODEL_NAME = "wide_residual"
 ENSEMBLE_NAME = "wide_residual_tta"
 # Every recorded run, one JSON file each; scripts/results_table.py makes docs/gpu.md's table of them.
-RESULTS_DIRECTORY = ROOT / "bench" / "gpu_tier"
+RESULTS_DIRECTORY = ROOT / "research" / "gpu_tier"
 # What a budget-shortened run keeps back for the test-time views and the JSON file, in seconds.
 FINISHING_SECONDS = 30.0
 
@@ -114,7 +114,6 @@ def train(keras, params, precision: str, data: dict, budget_seconds: float | Non
     from fashion.core.dataset import INFERENCE_BATCH_SIZE
     from fashion.data.augment import TrainingAugmentation
     from fashion.data.input_pipeline import one_hot
-    from fashion.models.registry import build_model
     from fashion.training.fit import keep_best_epoch, kept_epoch
     from fashion.training.moving_average import LastEpochWeights, keep_better_weights
     from fashion.training.optimization import compile_model
@@ -153,7 +152,7 @@ def train(keras, params, precision: str, data: dict, budget_seconds: float | Non
 
     (train_images, train_labels), validation = data["train"], data["validation"]
     keras.utils.set_random_seed(params.seed)
-    network = build_model(params, precision)
+    network = params.build(precision)
     inputs = keras.Input(shape=train_images.shape[1:], name="image")
     augmented = TrainingAugmentation(params.augmentation, params.seed, name="training_augmentation")(inputs)
     trainer = keras.Model(inputs, network(augmented), name="trainer")
@@ -226,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--output",
         type=Path,
-        help="the JSON file to write (default: bench/gpu_tier/<device>-seed<seed>-<epochs>epochs.json)",
+        help="the JSON file to write (default: research/gpu_tier/<device>-seed<seed>-<epochs>epochs.json)",
     )
     args = parser.parse_args(argv)
 
@@ -266,7 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         network, record = train(keras, params, precision, data, budget_seconds=None)
         record["shortened_from_epochs"] = asked
     result = {
-        "command": "python bench/gpu_tier.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python research/gpu_tier.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": card_description(keras),
         "precision": precision,
         "training_images": len(data["train"][0]),

@@ -1,7 +1,7 @@
 """Compare DVC experiments in a table and a picture, from `dvc exp show --json`.
 
-    python scripts/compare_experiments.py --model cnn
-    python scripts/compare_experiments.py --model model_1 --output docs/images/experiments.png
+    python research/compare_experiments.py --model cnn
+    python research/compare_experiments.py --model model_1 --output docs/images/experiments.png
 
 Each experiment (and the commit it started from) becomes one row: the params
 that differ between the rows, and the model's summary metrics

@@ -1,6 +1,6 @@
 """Validation accuracy of the trained networks under each choice of test-time views.
 
-    python bench/test_time_views.py          # after dvc repro; about 3 minutes on 2 cores
+    python research/test_time_views.py          # after dvc repro; about 3 minutes on 2 cores
 
 For single networks and ensembles of them: no views, flips, 1-pixel shifts,
 flips and 1-pixel shifts, flips and 2-pixel shifts, each member seeing only the

@@ -4,7 +4,7 @@ The key is dotted inside the entry (`augmentation.erase_probability`), the
 value is read as YAML (`0.9`, `true`, `[[32], [64]]`), and `null` leaves the
 key out so that its default holds. The params schema then checks the changed
 entry, as it checks params.yaml, so a run can only train what a stage could.
-Needs nothing but PyYAML: bench/gpu_tier.py imports it on machines without
+Needs nothing but PyYAML: research/gpu_tier.py imports it on machines without
 TensorFlow.
 """
 

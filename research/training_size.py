@@ -1,7 +1,7 @@
 """Validation accuracy of a `models:` entry trained on a stratified share of the training split, or for other epochs.
 
-    python bench/training_size.py --model cnn --fraction 0.9    # after dvc repro; cnn: about 14 minutes on 2 cores
-    python bench/training_size.py --model cnn --epochs 24       # every image, 24 epochs: a point of the budget curve
+    python research/training_size.py --model cnn --fraction 0.9    # after dvc repro; cnn: about 14 minutes on 2 cores
+    python research/training_size.py --model cnn --epochs 24       # every image, 24 epochs: a point of the budget curve
 
 What refitting on every training image is worth, estimated on the validation
 split alone: if training on 90% of the training split instead of all of it
@@ -14,12 +14,12 @@ With `--epochs` (and every image), the same recipe trains for another number
 of epochs, its schedule stretched to match: validation accuracy against
 training minutes, the curve that says what a larger budget would buy.
 
-With `--set KEY=VALUE` (`bench/entry_settings.py`), a key of the entry
+With `--set KEY=VALUE` (`research/entry_settings.py`), a key of the entry
 changes for this run, checked by the params schema: a lever screened on
 validation without editing params.yaml, for example SGD with Nesterov
-momentum in place of AdamW (docs/experiments.md):
+momentum in place of AdamW (docs/notebook/experiments.md):
 
-    python bench/training_size.py --model cnn --fraction 1 --epochs 5 \
+    python research/training_size.py --model cnn --fraction 1 --epochs 5 \
         --set optimizer=sgd --set momentum=0.9 --set nesterov=true --set weight_decay=0.0005 --set learning_rate=0.1
 
 It reads params.yaml and data/processed from the current directory (the
@@ -40,12 +40,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.entry_settings import set_key, setting_of  # noqa: E402
 from fashion.core import paths  # noqa: E402
 from fashion.core.errors import PipelineError  # noqa: E402
 from fashion.core.params import read_yaml, validate_params  # noqa: E402
 from fashion.data.arrays import load_split  # noqa: E402
 from fashion.data.split import stratified_split  # noqa: E402
+from research.entry_settings import set_key, setting_of  # noqa: E402
 
 
 def screen(arguments, changes: list[tuple[list[str], object]]) -> dict:

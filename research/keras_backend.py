@@ -1,4 +1,4 @@
-"""Keras on whatever backend is installed, for bench/gpu_tier.py: the pipeline's modules made importable without
+"""Keras on whatever backend is installed, for research/gpu_tier.py: the pipeline's modules made importable without
 TensorFlow, and what the backend says about its device.
 
 Without TensorFlow, the pipeline's modules still import
@@ -26,7 +26,7 @@ def install_tensorflow_stand_in(keras) -> None:
         Tensor=object,  # annotations only
         data=types.SimpleNamespace(Dataset=object),  # annotations only
     )
-    stand_in = types.ModuleType("fashion.core.tensorflow_setup", "Keras without TensorFlow (bench/gpu_tier.py).")
+    stand_in = types.ModuleType("fashion.core.tensorflow_setup", "Keras without TensorFlow (research/gpu_tier.py).")
     stand_in.keras, stand_in.tf = keras, tf
     stand_in.make_deterministic = lambda seed: keras.utils.set_random_seed(seed)
     sys.modules["fashion.core.tensorflow_setup"] = stand_in

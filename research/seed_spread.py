@@ -2,8 +2,8 @@
 
     dvc exp run --queue -S 'models.cnn.seed=1,2'    # the committed recipe with two more seeds
     dvc queue start && dvc queue status
-    python scripts/seed_spread.py                   # what it would add, and what it skips
-    python scripts/seed_spread.py --write           # add it to docs/seed_spread.json
+    python research/seed_spread.py                   # what it would add, and what it skips
+    python research/seed_spread.py --write           # add it to docs/seed_spread.json
     python scripts/results_table.py --write         # regenerate the tables from that file
 
 The file says what it follows: `models` (whose validation and test accuracy

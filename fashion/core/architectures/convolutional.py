@@ -1,4 +1,4 @@
-"""Build convolutional classifiers from explicit arguments.
+"""Convolutional classifiers: their keys, description and builder.
 
 A network is a stack of blocks. Each block is one or more same-padded
 convolutions (each followed by batch normalization, if asked, and the
@@ -8,8 +8,63 @@ dense head end in a 10-way softmax. The softmax always runs in float32, so a
 bfloat16 network still gives well-calibrated probabilities.
 """
 
-from fashion.core.params import ConvolutionalNetwork
-from fashion.core.tensorflow_setup import keras
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, Strict, model_validator
+
+from fashion.core.dataset import IMAGE_SIZE, NUMBER_OF_CLASSES
+from fashion.core.params.base import Section, Units
+from fashion.core.params.entries import ACTIVATION, PRECISION_AUTO, ModelEntry
+from fashion.core.params.messages import RuleError
+
+
+class ConvolutionalNetwork(Section):
+    """Blocks of convolutions, pooled between blocks, and a dense head."""
+
+    blocks: Annotated[tuple[Units, ...], Strict(False), Field(min_length=1)] = Field(
+        description="filters of each convolution, block by block"
+    )
+    kernel_size: int = Field(3, ge=1, le=7, description="side of each convolution's kernel")
+    batch_normalization: bool = Field(True, description="normalize after each convolution")
+    residual: bool = Field(False, description="add a shortcut around each block")
+    pooling: Literal["max", "average"] = Field("max", description="2x2 pooling between blocks")
+    block_dropout: float = Field(0.0, ge=0.0, le=0.9, description="dropout after each block")
+    global_pooling: Literal["average", "max", "flatten"] = Field(
+        "average", description="how the last feature map becomes a vector"
+    )
+    dense_units: Annotated[tuple[Annotated[int, Field(ge=1)], ...], Strict(False)] = Field(
+        (), description="units of each hidden Dense layer of the head"
+    )
+    head_dropout: float = Field(0.0, ge=0.0, le=0.9, description="dropout before each Dense layer of the head")
+    activation: ACTIVATION = Field("relu", description="activation of every hidden layer")
+
+    @property
+    def description(self) -> str:
+        """The network in a few words, for the README's tables."""
+        parts = ["conv " + " · ".join("-".join(str(filters) for filters in block) for block in self.blocks)]
+        parts += ["residual"] * self.residual + ["no batch norm"] * (not self.batch_normalization)
+        parts.append(self.global_pooling)
+        if self.dense_units:
+            parts.append("dense " + "-".join(str(units) for units in self.dense_units))
+        return ", ".join(parts)
+
+    @model_validator(mode="after")
+    def _pooling_pools(self) -> "ConvolutionalNetwork":
+        if "pooling" in self.model_fields_set and len(self.blocks) == 1:
+            raise RuleError("pooling", "left out when there is one block (pooling runs between blocks)", self.pooling)
+        return self
+
+
+class ConvolutionalEntry(ConvolutionalNetwork, ModelEntry):
+    slow_to_train: ClassVar[bool] = True
+    architecture: Literal["convolutional"] = Field(description="which builder makes the network")
+    precision: Literal["auto", "float32", "mixed_bfloat16", "mixed_float16"] = Field(
+        PRECISION_AUTO, description="auto: bfloat16 on CPUs with native bfloat16, float16 on NVIDIA GPUs, else float32"
+    )
+
+    def build(self, precision: str):
+        """The network in the resolved `precision` (`fashion.training.precision`)."""
+        return build_convolutional_model(self, IMAGE_SIZE, NUMBER_OF_CLASSES, precision, self.name)
 
 
 def build_convolutional_model(
@@ -18,8 +73,10 @@ def build_convolutional_model(
     classes: int,
     precision: str = "float32",
     name: str = "convolutional",
-) -> keras.Model:
-    """The network `architecture` describes, taking (image_size, image_size) images in [0, 1]."""
+):
+    """The Keras network `architecture` describes, taking (image_size, image_size) images in [0, 1]."""
+    from fashion.core.tensorflow_setup import keras
+
     dtype = precision
     inputs = keras.Input(shape=(image_size, image_size), name="image")
     features = keras.layers.Reshape((image_size, image_size, 1), name="channel", dtype=dtype)(inputs)
@@ -68,6 +125,8 @@ def build_convolutional_model(
 
 def _add_shortcut(block_input, features, filters, architecture, block_number, dtype):
     """features + block_input, projected by a 1x1 convolution when the channel counts differ."""
+    from fashion.core.tensorflow_setup import keras
+
     shortcut = block_input
     if block_input.shape[-1] != filters:
         shortcut = keras.layers.Conv2D(
