@@ -39,7 +39,7 @@ $(VENV)/.installed-dev: requirements-dev.lock $(VENV)/.installed
 repro: setup  ## Run the whole pipeline (download -> normalize -> lr_find -> train -> ensemble -> evaluate -> export).
 	dvc repro
 
-test: setup-dev  ## The fast tier: unit tests and small integrations, about a minute (skips tests marked slow).
+test: setup-dev  ## The fast tier: unit tests and small integrations (skips the tests marked slow).
 	python -m pytest -m "not slow"
 
 test-all: setup-dev  ## Every test, the real dvc repro on synthetic data included: what proves the project works.

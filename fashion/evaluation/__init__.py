@@ -1,1 +1,1 @@
-"""Scores (accuracy, per-class precision, recall and F1), the test-set report, ensembles' assembly, figures."""
+"""The test-set report (scikit-learn's scores), ensembles scored on validation, the exported model's choice, figures."""
