@@ -28,8 +28,8 @@ from tables import benchmark, costs, gpu_tier, keys, results, seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = {
-    "results": "README.md", "ranking": "docs/models.md", "benchmark": "docs/benchmark.md", "model keys": "docs/models.md",
-    "section keys": "docs/models.md", "seed spread": "docs/reproducibility.md",
+    "results": "README.md", "ranking": "docs/models.md", "benchmark": "docs/benchmark.md",
+    "model keys": "docs/models.md", "section keys": "docs/models.md", "seed spread": "docs/reproducibility.md",
     "seed spread float32": "docs/reproducibility.md", "seed summary": "README.md", "gpu tier": "docs/notebook/gpu.md",
     "costs": "README.md",
 }  # fmt: skip
