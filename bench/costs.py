@@ -16,11 +16,11 @@ The README's costs table is generated from these files
 import argparse
 import json
 import re
-import resource
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from measure import measure
 
 ROOT = Path(__file__).resolve().parent.parent
 COSTS_DIRECTORY = ROOT / "bench" / "costs"
@@ -38,15 +38,6 @@ def machine() -> dict:
 def commit() -> str:
     done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return done.stdout.strip() or "unknown"
-
-
-def measure(command: list[str]) -> dict:
-    """Run `command`; its exit code, wall seconds and the peak resident memory (MiB) of its largest process."""
-    started = time.perf_counter()
-    exit_code = subprocess.run(command, check=False).returncode
-    seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
-    return {"exit_code": exit_code, "seconds": round(seconds, 1), "peak_memory_mib": round(peak_kib / 1024)}
 
 
 def record_file(directory: Path, label: str, measured_on: dict) -> Path:
@@ -68,10 +59,11 @@ def main(argv=None) -> int:
     if not command:
         parser.error("give the command to measure after --")
     measured_on = machine()
-    result = measure(command)
-    if result["exit_code"] != 0:
-        print(f"{' '.join(command)} exited with {result['exit_code']}: nothing recorded")
+    measured = measure(command)
+    if measured["exit_code"] != 0:
+        print(f"{' '.join(command)} exited with {measured['exit_code']}: nothing recorded")
         return 1
+    result = {"seconds": round(measured["seconds"], 1), "peak_memory_mib": round(measured["peak_memory_mib"])}
     record = {"label": arguments.label, "command": " ".join(command), **result, "machine": measured_on,
               "commit": commit()}  # fmt: skip
     target = record_file(arguments.directory, arguments.label, measured_on)

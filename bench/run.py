@@ -78,8 +78,9 @@ def repro_from_scratch(stages: list[str]) -> list[dict]:
                 cwd=ROOT, check=True,
             )  # fmt: skip
             measured = json.loads(report.read_text())
-            rows.append({"stage": stage, "seconds": measured["seconds"], "peak_rss_mib": measured["peak_rss_mib"]})
-            print(f"bench: {stage}: {measured['seconds']:.1f} s, peak {measured['peak_rss_mib']:.0f} MiB", flush=True)
+            peak = measured["peak_memory_mib"]
+            rows.append({"stage": stage, "seconds": measured["seconds"], "peak_rss_mib": peak})
+            print(f"bench: {stage}: {measured['seconds']:.1f} s, peak {peak:.0f} MiB", flush=True)
     return rows
 
 
