@@ -415,6 +415,22 @@ def test_a_huge_picture_gets_its_own_line_and_the_next_is_still_classified(tmp_p
     assert "error" in results[0] and "\n" not in results[0]["error"] and "predictions" in results[1]
 
 
+@pytest.mark.parametrize(("width", "height"), [(4_000, 3_000), (1_500, 1_400)])
+def test_a_picture_claiming_more_pixels_than_its_bytes_hold_is_refused_before_decoding(tmp_path, width, height):
+    """Under the pixel limit, but far more pixels than a file of its size can hold: a decompression bomb
+    (found by tests/test_loaders_fuzz.py: a flipped header made Pillow allocate 84 MB for a 100-byte file)."""
+    (tmp_path / "bomb.png").write_bytes(png_of_declared_size(width, height))
+    with pytest.raises(PipelineError, match="more than a real picture holds; the file is corrupt") as raised:
+        load_picture(tmp_path / "bomb.png")
+    assert_one_short_line(raised.value)
+
+
+def test_a_uniform_picture_compressed_to_the_limit_still_loads(tmp_path):
+    """The bound leaves real pictures alone: a plain white 1-bit PNG is as compressed as a PNG gets."""
+    Image.new("1", (3_000, 2_000), 1).save(tmp_path / "white.png", optimize=True)
+    assert load_picture(tmp_path / "white.png").shape == (28, 28)
+
+
 def test_a_16_bit_picture_is_scaled_not_clipped(tmp_path):
     eight_bit = np.zeros((60, 40), dtype=np.uint8)
     eight_bit[10:50, 10:30] = 180

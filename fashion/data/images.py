@@ -27,6 +27,10 @@ PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")
 PICTURE_FORMATS = ("PNG", "JPEG")
 # The largest picture decoded: 50 megapixels (a phone photo is about 12); its size is read from the header first.
 MAXIMUM_PIXELS = 50_000_000
+# A header may claim any size: Pillow allocates it before decoding. Deflate packs at most about 1,032 bytes
+# into one (a 1-bit PNG holds 8 pixels a byte, so at most about 8,300 pixels per byte of file) and JPEG
+# less, so a file claiming more pixels than this per byte is corrupt or crafted: refused before decoding.
+MAXIMUM_PIXELS_PER_FILE_BYTE = 20_000
 PICTURE_BYTES = 256 << 20
 # Pillow's modes for one 16-bit (or wider integer) channel: scaled to 8 bits, not clipped.
 WIDE_GRAYSCALE_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
@@ -37,7 +41,7 @@ def load_picture(path: Path) -> np.ndarray:
     path = Path(path)
     if not path.exists():
         raise PipelineError(f"{path}: no such file")
-    regular_file_size(path, PICTURE_BYTES, "picture", "Give a smaller picture.")
+    file_bytes = regular_file_size(path, PICTURE_BYTES, "picture", "Give a smaller picture.")
     try:
         with Image.open(path, formats=PICTURE_FORMATS) as picture:
             width, height = picture.size
@@ -45,6 +49,11 @@ def load_picture(path: Path) -> np.ndarray:
                 raise PipelineError(
                     f"{path}: the picture is {width}x{height} pixels, over the {MAXIMUM_PIXELS:,} accepted; "
                     "shrink it first"
+                )
+            if width * height > MAXIMUM_PIXELS_PER_FILE_BYTE * file_bytes:
+                raise PipelineError(
+                    f"{path}: its header claims {width}x{height} pixels in {file_bytes:,} bytes, more than a "
+                    "real picture holds; the file is corrupt"
                 )
             picture.load()
             grayscale = _to_grayscale(picture)
