@@ -5,7 +5,7 @@ Measured in one run, on this machine:
   b. a no-op `dvc repro` (everything cached): wall time, median of 5;
   c. each stage's start-up (its imports, TensorFlow's, its data load), apart from its work;
   d. training throughput of our input pipeline and loop against a plain `model.fit`;
-  e. time to 0.91 test accuracy: our fastest convolutional recipe against keras.io's convnet;
+  e. time to 0.91 validation accuracy: our fastest convolutional recipe against keras.io's convnet;
   f. test accuracy per second of training for every model of params.yaml;
   g. bfloat16 against float32 training throughput, natively and with oneDNN
      capped to CPUs without native bfloat16, and what `precision: auto` picks.
@@ -187,7 +187,7 @@ def summary(results: dict) -> list[tuple[str, str, str, str]]:
         (f"throughput, {throughput['model']} (ours / plain fit)",
          f"{throughput['ours_images_per_second']:.0f} / {throughput['plain_fit_images_per_second']:.0f} img/s "
          f"= {throughput['speedup']:.2f}x", ">= 1.5x", _met(throughput["speedup"] >= GOALS["throughput_speedup"])),
-        (f"time to {reach['target']} test accuracy ({reach['model']} / keras.io)",
+        (f"time to {reach['target']} validation accuracy ({reach['model']} / keras.io)",
          f"{ours_seconds or float('nan'):.0f} s / {reference_text}" + (f" = {ratio:.2f}x" if ratio else ""),
          "<= 0.5x", _met(ratio is not None and ratio <= GOALS["time_to_accuracy_ratio"])),
         (f"peak memory of any stage ({peak_stage})", f"{peak:.0f} MiB", "< 2048 MiB",
@@ -221,8 +221,8 @@ def draw(results: dict, target: Path) -> None:
         reach_axis.plot([row[1] for row in curve], [row[2] for row in curve], marker="o", label=label)
     reach_axis.axhline(reach["target"], color="grey", linestyle="--", linewidth=1)
     reach_axis.set_xlabel("training seconds")
-    reach_axis.set_ylabel("test accuracy")
-    reach_axis.set_title(f"Time to {reach['target']} test accuracy")
+    reach_axis.set_ylabel("validation accuracy")
+    reach_axis.set_title(f"Time to {reach['target']} validation accuracy")
     reach_axis.legend()
     per_model = results["accuracy_per_second"]
     models_axis.scatter([row["training_seconds"] for row in per_model.values()],
@@ -244,7 +244,7 @@ def main(argv=None) -> int:
     parser.add_argument("--fast-model", default="cnn_fast", help="the models: entry raced against keras.io")
     parser.add_argument("--throughput-model", default="cnn", help="the models: entry whose throughput is compared")
     parser.add_argument("--throughput-rounds", type=int, default=7, help="alternating 64-batch windows timed per side")
-    parser.add_argument("--target", type=float, default=0.91, help="test accuracy to reach")
+    parser.add_argument("--target", type=float, default=0.91, help="validation accuracy to reach")
     parser.add_argument("--max-epochs", type=int, default=30, help="epochs the keras.io recipe may take")
     parser.add_argument("--precision-rounds", type=int, default=3, help="alternating windows per precision")
     parser.add_argument("--only", choices=["precision"], help="measure only this part; keep the rest of results.json")

@@ -14,9 +14,9 @@ without native bfloat16; a precision whose training fails is reported as such.
 
 `python bench/training_speed.py time_to_accuracy MODEL TARGET MAX_EPOCHS` prints
 JSON: the training seconds our recipe for MODEL and the keras.io "Simple MNIST
-convnet" recipe need before their test accuracy first reaches TARGET, checked
-after every epoch. This is a speed benchmark: the test set only times the
-recipes here, it chooses nothing in the pipeline. Evaluation time is not counted.
+convnet" recipe need before their validation accuracy first reaches TARGET,
+checked after every epoch. The race reads the validation split, never the
+test split (which only evaluate reads). Evaluation time is not counted.
 """
 
 import json
@@ -43,19 +43,19 @@ WINDOW_STEPS = 64
 class TrainingClock(keras.callbacks.Callback):
     """Seconds spent in training epochs, excluding whatever runs between them."""
 
-    def __init__(self, test_images, test_labels, target: float):
+    def __init__(self, validation_images, validation_labels, target: float):
         super().__init__()
-        self.test_images, self.test_labels, self.target = test_images, test_labels, target
+        self.images, self.labels, self.target = validation_images, validation_labels, target
         self.training_seconds, self.epoch_started = 0.0, 0.0
-        self.curve: list[tuple[int, float, float]] = []  # (epoch, cumulative seconds, test accuracy)
+        self.curve: list[tuple[int, float, float]] = []  # (epoch, cumulative seconds, validation accuracy)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_started = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         self.training_seconds += time.perf_counter() - self.epoch_started
-        probabilities = self.model.predict(self.test_images, batch_size=1000, verbose=0)
-        accuracy = float(np.mean(probabilities.argmax(axis=1) == self.test_labels))
+        probabilities = self.model.predict(self.images, batch_size=1000, verbose=0)
+        accuracy = float(np.mean(probabilities.argmax(axis=1) == self.labels))
         self.curve.append((epoch + 1, round(self.training_seconds, 2), accuracy))
         if accuracy >= self.target:
             self.model.stop_training = True
@@ -189,14 +189,13 @@ def time_to_accuracy(model_name: str, target: float, max_epochs: int) -> dict:
     params = load_params(paths.PARAMS_FILE).model(model_name)
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
-    test_images, test_labels = load_split(paths.PROCESSED_DIR, "test")
 
     make_deterministic(params.seed)
     precision = machine_precision(params.requested_precision)
     ours = params.build(precision)
     compile_model(ours, params, params.learning_rate, len(training[0]), precision=precision)
     batches, _, _ = make_datasets(training, validation, params.batch_size, params.seed, params.augmentation)
-    our_clock = TrainingClock(test_images, test_labels, target)
+    our_clock = TrainingClock(*validation, target)
     ours.fit(batches, epochs=params.epochs, shuffle=False, verbose=0, callbacks=[our_clock])  # one epoch per pass
 
     # keras.io trains on the 60,000 training images with validation_split=0.1; we
@@ -204,7 +203,7 @@ def time_to_accuracy(model_name: str, target: float, max_epochs: int) -> dict:
     make_deterministic(params.seed)
     reference = keras_io_convnet()
     reference.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    reference_clock = TrainingClock(test_images, test_labels, target)
+    reference_clock = TrainingClock(*validation, target)
     reference.fit(training[0], one_hot(training[1]), batch_size=128, epochs=max_epochs, verbose=0,
                   callbacks=[reference_clock])  # fmt: skip
     ours_result, reference_result = our_clock.result(), reference_clock.result()

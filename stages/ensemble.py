@@ -1,8 +1,10 @@
-"""Stage ensemble: average the probabilities of trained models, as params.yaml's `ensembles:` names.
+"""Stage ensemble: average the probabilities of trained models, as params.yaml's `ensembles:` names or chooses.
 
-Each ensemble is saved as one Keras model (`ensembles/<name>.keras`) and scored
-here on the validation split only (`metrics/ensemble/<name>.json`); evaluate
-scores it on the test set like any model.
+Each ensemble is chosen (`selection: greedy`) and scored here on the
+validation split only -- this stage never opens the test split -- and saved
+as one Keras model (`ensembles/<name>.keras`), with every candidate's score and
+the choice in `metrics/ensemble/<name>.json`; evaluate scores it on the test set
+like any model and copies the choice into its summary.
 """
 
 from fashion.core import paths
@@ -30,12 +32,10 @@ def main(argv=None) -> str:
     for name, params in ensembles.items():
         members = [load_trained_model(paths.model_file(member)) for member in params.members]
         augmentations = [models[member].augmentation for member in params.members]
-        refit = any(models[member].refit for member in params.members)  # has seen the validation images
-        ensemble, metrics = assemble_ensemble(params, members, augmentations, None if refit else validation)
+        ensemble, metrics = assemble_ensemble(params, members, augmentations, validation)
         save_model(ensemble, paths.ensemble_file(name))
         write_json(paths.ensemble_metrics_file(name), metrics)
-        accuracy = metrics["validation_accuracy"]
-        summaries.append(f"{name} {'unavailable (a refit member)' if accuracy is None else f'{accuracy:.4f}'}")
+        summaries.append(f"{name} {metrics['validation_accuracy']:.4f}")
     return f"validation accuracy: {', '.join(summaries) or 'no ensembles in params.yaml'}"
 
 

@@ -21,7 +21,7 @@ def main(argv=None) -> str:
 
     from fashion.evaluation.report import evaluate_all, write_learning_curves  # TensorFlow loads only now
 
-    accuracies = evaluate_all(saved, images, labels, exported, params)
+    accuracies = evaluate_all(saved, images, labels, exported, params, settings.ensembles)
     write_learning_curves(histories)
     return (
         f"{len(saved)} models scored on {len(labels)} test images; the exported {exported}: {accuracies[exported]:.4f}"

@@ -80,12 +80,14 @@ def test_a_bad_student_entry_is_refused_in_one_line(processed_project, change, m
 def test_students_refuse_refit_recipes_refit_teachers_taken_names_and_multi_worker(processed_project):
     params = student_params(yaml.safe_load(paths.PARAMS_FILE.read_text()))
     refit = copy.deepcopy(params)
-    refit["models"]["model_1"].update(refit=True, restore_best_epoch=False)
+    refit["models"]["model_1_refit"] = {**refit["models"]["model_1"], "refit": True}
+    refit["students"]["student"]["recipe"] = "model_1_refit"
     with pytest.raises(PipelineError, match=re.escape("recipe must be an entry without refit")):
         validate_params(refit)
-    refit["students"]["student"]["recipe"] = "model_1_raw"  # a validated recipe, but a teacher with a refit member
-    with pytest.raises(PipelineError, match=re.escape("teacher must be an ensemble without refit members")):
-        validate_params(refit)
+    refit["students"]["student"]["recipe"] = "model_1"  # a validated recipe, but a teacher with a refit member,
+    refit["ensembles"]["pair"]["members"].append("model_1_refit")
+    with pytest.raises(PipelineError, match=re.escape("members must be models without refit: true")):
+        validate_params(refit)  # which no ensemble may have
     taken = copy.deepcopy(params)
     taken["students"] = {"pair": taken["students"]["student"]}
     taken_message = "students.pair must be a name that no entry of ensembles: uses"

@@ -63,13 +63,12 @@ def test_shift_views_by_hand_and_each_member_sees_only_what_it_trained_on(tmp_pa
     moves = ((-1, 0), (1, 0), (0, -1), (0, 1))
     first_views = [images, images[:, :, ::-1]]
     first_views += [shifted(view, rows, columns) for view in list(first_views) for rows, columns in moves]
-    expected = np.mean(
-        [flipped_and_shifted.predict(view, verbose=0) for view in first_views] + [plain.predict(images, verbose=0)],
-        axis=0,
-    )  # ten views of the first member, one of the second: eleven equal votes
+    first = np.mean([flipped_and_shifted.predict(view, verbose=0) for view in first_views], axis=0)
+    # The first member's ten views averaged, then the members: with weights 2 and 1, two votes to one.
+    expected = (2 * first + plain.predict(images, verbose=0)) / 3
     views = [member_views(True, 1, trained_flips=True, trained_shift_pixels=2), member_views(True, 1, False, 0)]
     assert views == [Views(flips=True, shift=1), Views(flips=False, shift=0)] and views[0].count == 10
-    ensemble = build_ensemble([flipped_and_shifted, plain], views, "ensemble")
+    ensemble = build_ensemble([flipped_and_shifted, plain], views, "ensemble", weights=[2, 1])
     np.testing.assert_allclose(ensemble.predict(images, verbose=0), expected, rtol=1e-5, atol=1e-7)
     ensemble.save(tmp_path / "ensemble.keras")
     np.testing.assert_allclose(

@@ -142,6 +142,8 @@ INVALID_VALUES = {
     "horizontal_flip": not_boolean,
     "flip_test_time_augmentation": not_boolean,
     "shift_test_time_augmentation": integer_outside(0, 4),
+    "selection": text_except(("average", "greedy")),
+    "selection_rounds": integer_outside(1, 100),  # the committed ensembles are greedy: 0 is refused too
     "pooling": text_except(POOLINGS),
     "global_pooling": text_except(GLOBAL_POOLINGS),
     "dense_units": st.one_of(

@@ -1,7 +1,7 @@
 """Refit: an entry trained on the training and validation splits together has no validation scores, anywhere.
 
 Its validation accuracy and loss are null in every file that would hold them
-(train metrics, the ensembles it joins, the summaries), never the score of
+(train metrics, the summaries; no ensemble may take it), never the score of
 images it trained on; nothing that chooses by validation (best epoch, early
 stopping, the moving average, the sweep, `export: best`) may use it.
 """
@@ -37,12 +37,12 @@ def refit_params(params: dict, **changes) -> dict:
 @pytest.mark.slow
 @pytest.mark.xdist_group("reproduced_repository")
 def test_a_refit_reports_no_validation_scores_and_the_pipeline_carries_that_through(reproduced_repository, monkeypatch):
-    """The committed refit entries, as the session's shared `dvc repro` trained, ensembled, scored and exported them."""
+    """docs/models.md's refit entry, as the session's shared `dvc repro` trained, scored and exported it."""
     monkeypatch.chdir(reproduced_repository)  # read in place: this test changes nothing
     raw = yaml.safe_load(paths.PARAMS_FILE.read_text())
     models = {**raw["models"], **raw["lr_find_models"]}
     refit = [name for name, entry in models.items() if entry.get("refit")]
-    assert refit  # params.yaml's refit entries, shrunk
+    assert refit  # docs/models.md's refit entry, shrunk
     for name in refit:
         trained = read_json(paths.train_metrics_file(name))
         assert trained["refit"] is True
@@ -56,14 +56,14 @@ def test_a_refit_reports_no_validation_scores_and_the_pipeline_carries_that_thro
         assert summary["validation_accuracy"] is None and 0 <= summary["test_accuracy"] <= 1
     assert validation_score({"validation_accuracy": 0.91234}) == "0.9123"
 
-    # An ensemble with a refit member has no validation accuracy either; one without has its own.
-    with_refit = {name for name, entry in raw["ensembles"].items() if set(entry["members"]) & set(refit)}
-    assert with_refit and set(raw["ensembles"]) - with_refit  # both kinds are committed
-    for name in raw["ensembles"]:
-        accuracy = read_json(paths.ensemble_metrics_file(name))["validation_accuracy"]
-        summarized = read_json(paths.summary_metrics_file(name))["validation_accuracy"]
-        assert summarized == accuracy
-        assert accuracy is None if name in with_refit else accuracy > 0
+    # Ensembles are chosen and scored on validation, so none may have a refit member.
+    for name, entry in raw["ensembles"].items():
+        assert not set(entry["members"]) & set(refit)
+        assert read_json(paths.summary_metrics_file(name))["validation_accuracy"] > 0
+    with_refit = copy.deepcopy(raw)
+    with_refit["ensembles"]["ensemble"]["members"].append(refit[0])
+    with pytest.raises(PipelineError, match=f"members must be models without refit: true .*, got '{refit[0]}'"):
+        validate_params(with_refit)
 
     # `best` chooses among the models with a validation accuracy: a refit one has none.
     assert raw["export"]["model"] == "best"

@@ -27,7 +27,7 @@ def test_a_changed_key_trains_and_is_recorded(processed_project, capsys):
     ("arguments", "named"),
     [
         (["--model", "cnn", "--set", "nesterov=true"], "models.cnn.nesterov must be false unless the optimizer is sgd"),
-        (["--model", "cnn_refit"], "cnn_refit must train with validation at a fixed learning rate"),
+        (["--model", "model_2_refit"], "model_2_refit must train with validation at a fixed learning rate"),
         (["--model", "model_9"], "no entry 'model_9' in models:"),
         (["--model", "model_1", "--epochs", "1", "--set", "input_scaling=raw", "--set", "learning_rate=1.0e+38"],
          "Training of model_1 diverged at epoch 1"),

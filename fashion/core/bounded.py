@@ -92,3 +92,24 @@ def read_validation_accuracy(path: Path) -> float | None:
     if "validation_accuracy" in record and record["validation_accuracy"] is None:
         return None
     return handoff_number(path, record, "validation_accuracy", minimum=0.0, maximum=1.0, fix=fix)
+
+
+def read_ensemble_choice(path: Path) -> str:
+    """An ensemble's chosen candidates with their shares of the vote, as one line: `cnn (flip) 0.67, cnn 0.33`.
+
+    From the `chosen` mapping the ensemble stage recorded: each name a short
+    string, each share a number in (0, 1].
+    """
+    fix = "Run `dvc repro --force ensemble` to choose it again."
+    chosen = read_handoff_json(path, fix, missing="Run `dvc repro ensemble` first.").get("chosen")
+    if (
+        not isinstance(chosen, dict)
+        or not chosen
+        or any(not isinstance(name, str) or len(name) > 200 for name in chosen)
+    ):
+        raise PipelineError(f"{path}: chosen is {shorten(chosen)}, not a mapping of candidate names to shares. {fix}")
+    keyed = {f"chosen.{name}": share for name, share in chosen.items()}
+    shares = {
+        name: handoff_number(path, keyed, f"chosen.{name}", minimum=1e-9, maximum=1.0, fix=fix) for name in chosen
+    }
+    return ", ".join(f"{name} {share:.2f}" for name, share in sorted(shares.items(), key=lambda item: -item[1]))

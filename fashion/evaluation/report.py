@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from fashion.core import paths
 from fashion.core.atomic import write_csv, write_json
-from fashion.core.bounded import read_validation_accuracy
+from fashion.core.bounded import read_ensemble_choice, read_validation_accuracy
 from fashion.core.dataset import CLASS_NAMES, INFERENCE_BATCH_SIZE, NUMBER_OF_CLASSES
 from fashion.evaluation import figures
 from fashion.models.saving import load_trained_model, release_models
@@ -66,14 +66,16 @@ def score_model(path: Path, images: np.ndarray, labels: np.ndarray) -> tuple[dic
     return summarize(labels, probabilities), probabilities
 
 
-def write_summary(name: str, test_metrics: dict, validation_accuracy: float | None) -> None:
-    """metrics/summary/<name>.json: the validation accuracy the model was chosen by, its test accuracy and macro F1.
+def write_summary(name: str, test_metrics: dict, validation_accuracy: float | None, chosen: str | None) -> None:
+    """metrics/summary/<name>.json: the validation accuracy the model was chosen by, its test accuracy and macro F1,
+    and for an ensemble the members and views validation chose, with their shares of the vote.
 
     Flat, with the same keys in every file: `dvc metrics show` prints a row per
-    model, and `dvc metrics diff` a line per changed number.
+    model, and `dvc metrics diff` a line per changed number (or changed choice).
     """
     summary = {**test_metrics, "validation_accuracy": validation_accuracy}
-    write_json(paths.summary_metrics_file(name), {metric: summary[metric] for metric in SUMMARY_METRICS})
+    choice = {} if chosen is None else {"chosen": chosen}
+    write_json(paths.summary_metrics_file(name), {**{metric: summary[metric] for metric in SUMMARY_METRICS}, **choice})
 
 
 def per_class_rows(name: str, per_class: dict) -> list[tuple]:
@@ -109,21 +111,23 @@ def write_exported_model_plots(name: str, images, labels, probabilities, confusi
 
 
 def evaluate_all(
-    saved: dict[str, tuple[Path, Path]], images: np.ndarray, labels: np.ndarray, exported: str, params
+    saved: dict[str, tuple[Path, Path]], images: np.ndarray, labels: np.ndarray, exported: str, params, ensembles=()
 ) -> dict[str, float]:
     """Score every saved model on the test set; write its metrics, its summary and everyone's per-class scores.
 
     `saved` maps each name to (its model file, the JSON file holding the
     validation accuracy it was chosen by); `exported` names the model the
     export stage exports, whose confusion counts and prediction grid are drawn;
-    `params` is the `evaluate:` section. Returns each model's test accuracy.
+    `params` is the `evaluate:` section; `ensembles` names the ensembles, whose
+    summaries also say what validation chose. Returns each model's test accuracy.
     """
     accuracies, per_class = {}, []
     for name, (model_file, validation_file) in tqdm(saved.items(), desc="evaluate", unit="model"):
         summary, probabilities = score_model(model_file, images, labels)
         test_metrics = {metric: float(function(labels, probabilities)) for metric, function in TEST_METRICS.items()}
         write_json(paths.test_metrics_file(name), test_metrics)
-        write_summary(name, test_metrics, read_validation_accuracy(validation_file))
+        chosen = read_ensemble_choice(validation_file) if name in ensembles else None
+        write_summary(name, test_metrics, read_validation_accuracy(validation_file), chosen)
         per_class += per_class_rows(name, summary["per_class"])
         if name == exported:
             write_exported_model_plots(name, images, labels, probabilities, summary["confusion"], params)

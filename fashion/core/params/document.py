@@ -128,10 +128,17 @@ class Params(Section):
         return self
 
     def _check_ensemble(self, ensemble: Ensemble) -> None:
-        """Members are trained models; test-time views go only to members trained on them."""
+        """Members are trained models with validation scores; test-time views go only to members trained on them.
+
+        A refit member is refused: it learnt the validation images that every ensemble is chosen and scored on,
+        so it could only be chosen by its test score.
+        """
         for member in ensemble.members:
             if member not in self.trained_models:
                 raise invalid_value(f"{ensemble.where}.members", f"one of {', '.join(self.trained_models)}", member)
+            if self.trained_models[member].refit:
+                raise invalid_value(f"{ensemble.where}.members", "models without refit: true (a refit learnt the "
+                                    "validation images an ensemble is chosen and scored on)", member)  # fmt: skip
         augmentations = [self.trained_models[member].augmentation for member in ensemble.members]
         flips, shift = ensemble.flip_test_time_augmentation, ensemble.shift_test_time_augmentation
         if flips and not any(augmentation.horizontal_flip for augmentation in augmentations):
@@ -145,8 +152,8 @@ class Params(Section):
                                 "with test-time augmentation", list(ensemble.members))  # fmt: skip
 
     def _check_student(self, student: Student) -> None:
-        """A refit recipe is refused (the distill stage keeps validation for the student's scores), and so is a
-        teacher with a refit member: it learnt the validation images, which the student's targets would pass on."""
+        """A refit recipe is refused: the distill stage keeps validation for the student's scores. (A teacher has
+        no refit member: ensembles refuse them.)"""
         if student.recipe not in self.models:
             raise invalid_value(f"{student.where}.recipe", f"one of {', '.join(self.models)}", student.recipe)
         if student.teacher not in self.ensembles:
@@ -156,12 +163,6 @@ class Params(Section):
         if recipe.refit:
             raise invalid_value(f"{student.where}.recipe", "an entry without refit: true (the student is scored on "
                                 "validation)", recipe.name)  # fmt: skip
-        refit_members = [member for member in self.ensembles[student.teacher].members
-                         if self.trained_models[member].refit]  # fmt: skip
-        if refit_members:
-            raise invalid_value(f"{student.where}.teacher", f"an ensemble without refit members ({refit_members[0]} "
-                                "learnt the validation images, which the student's targets would pass on)",
-                                student.teacher)  # fmt: skip
         student._model = recipe.model_copy().named("students", student.name)  # the recipe, under the student's name
 
     def _check_against_the_data(self) -> None:

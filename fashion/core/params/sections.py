@@ -77,12 +77,25 @@ class LrFind(Section):
 
 class Ensemble(Entry):
     members: Annotated[tuple[str, ...], Strict(False)] = Field(
-        min_length=1, description="the models whose probabilities are averaged"
-    )
+        min_length=1, description="the models whose probabilities are averaged (with selection: greedy, the "
+        "candidates)")  # fmt: skip
     flip_test_time_augmentation: bool = Field(description="also average each member's view of the mirrored images "
                                               "(members trained with horizontal_flip)")  # fmt: skip
     shift_test_time_augmentation: int = Field(0, ge=0, le=4, description="also average views shifted this many "
         "pixels up, down, left and right (members trained with shifts of at least this; 0: none)")  # fmt: skip
+    selection: Literal["average", "greedy"] = Field(
+        "average", description="average: every member with every view asked for; greedy: forward selection with "
+        "replacement on the validation split (Caruana et al. 2004) among each member with each subset of those "
+        "views, keeping the best round")  # fmt: skip
+    selection_rounds: int = Field(0, ge=0, le=100, description="additions greedy selection tries (0 with "
+                                  "selection: average)")  # fmt: skip
+
+    @model_validator(mode="after")
+    def _rounds_with_greedy(self) -> "Ensemble":
+        if (self.selection == "greedy") != (self.selection_rounds > 0):
+            raise RuleError("selection_rounds", "at least 1 with selection: greedy, and 0 (or left out) with "
+                            "selection: average", self.selection_rounds)  # fmt: skip
+        return self
 
     @field_validator("members")
     @classmethod
