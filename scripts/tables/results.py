@@ -37,8 +37,31 @@ def published_row(published: list[dict], estimator: str, arguments: dict) -> tup
     return "—", None
 
 
+def views_asked(entry) -> str:
+    """An ensemble's test-time views in words: `flips and 1-pixel shifts`, or `none`."""
+    views = ["flips"] if entry.flip_test_time_augmentation else []
+    if entry.shift_test_time_augmentation:
+        views.append(f"{entry.shift_test_time_augmentation}-pixel shifts")
+    return " and ".join(views) or "none"
+
+
+def chosen_members(scored: dict) -> list[str]:
+    """The members an ensemble's metrics file says it kept (a candidate is `member (views)`)."""
+    return sorted({candidate.split(" (")[0] for candidate in scored["chosen"]})
+
+
+def describe_ensemble(entry, scored: dict) -> str:
+    """What an ensemble averages: its members and views, and with `greedy` what validation chose among them."""
+    members = ", ".join(f"`{member}`" for member in entry.members)
+    if entry.selection == "greedy":
+        shares = ", ".join(f"{candidate} {share:.2f}" for candidate, share in
+                           sorted(scored["chosen"].items(), key=lambda item: -item[1]))  # fmt: skip
+        return f"chosen on validation from {members} with views up to {views_asked(entry)}: {shares}"
+    return f"mean of {members}, views: {views_asked(entry)}"
+
+
 def validation_score(metrics: dict) -> str:
-    """A validation accuracy for the table; a dash for a refit model or an ensemble with one, which have none."""
+    """A validation accuracy for the table; a dash for a refit model, which has none."""
     accuracy = metrics["validation_accuracy"]
     return "— (refit)" if accuracy is None else f"{accuracy:.4f}"
 
@@ -89,14 +112,10 @@ def results_table() -> str:
         )
     for name, entry in settings.ensembles.items():
         scored, test = read(f"metrics/ensemble/{name}.json"), read(f"metrics/test/{name}.json")
-        members = " and ".join(f"`{member}`" for member in entry.members)
-        flips = " + flips" if entry.flip_test_time_augmentation else ""
-        if entry.shift_test_time_augmentation:
-            flips += f" + {entry.shift_test_time_augmentation}-pixel shifts"
-        network = f"`{entry.members[0]}` alone{flips}" if len(entry.members) == 1 else f"mean of {members}{flips}"
-        member_seconds = sum(seconds[member] for member in entry.members)
+        member_seconds = sum(seconds[member] for member in chosen_members(scored))
         lines.append(
-            f"| `{name}` | {network} | {scored['parameters']:,} | {scored['forward_flops_per_image'] / 1e6:.2f} "
+            f"| `{name}` | {describe_ensemble(entry, scored)} | {scored['parameters']:,} "
+            f"| {scored['forward_flops_per_image'] / 1e6:.2f} "
             f"| — | — | {member_seconds:.0f} (members) | {validation_score(scored)} "
             f"| **{test['test_accuracy']:.4f}** | {test['test_macro_f1']:.4f} | — | — |"
         )
@@ -140,13 +159,12 @@ def ranking_table() -> str:
     for name, student in settings.students.items():
         ours[name] = (student_description(student), augmentation_note(student.model))
     for name, entry in settings.ensembles.items():
-        views = "flips" if entry.flip_test_time_augmentation else ""
-        if entry.shift_test_time_augmentation:
-            views += f"{' and ' if views else ''}{entry.shift_test_time_augmentation}-pixel shifts"
-        members = " + ".join(f"`{member}`" for member in entry.members)
-        network = f"{members} alone" if len(entry.members) == 1 else f"mean of {members}"
-        training = augmentation_note(settings.trained_models[entry.members[0]])
-        ours[name] = (network, f"{training}; test-time views: {views or 'none'}")
+        scored = read(f"metrics/ensemble/{name}.json")
+        training = augmentation_note(settings.trained_models[chosen_members(scored)[0]])
+        ours[name] = (
+            describe_ensemble(entry, scored),
+            f"{training}; test-time views chosen among: {views_asked(entry)}",
+        )
     for name, (network, preprocessing) in ours.items():
         accuracy = read(f"metrics/test/{name}.json")["test_accuracy"]
         if accuracy >= floor:
