@@ -12,11 +12,10 @@ seed); the study's four-unit networks take theirs (docs/notebook/experiments.md:
 validation accuracy over three seeds); the baselines, seeded and
 deterministic, half a point. Raw pixels must also stay below normalized ones
 (model_1_raw under model_1).
-Goals (reported as met or not, not a failure): the study's 0.80 for model_4; 0.940 from a single model
-trained in under 15 minutes and 0.947 from an ensemble (see the README for
-where the committed run stands). An
-ensemble of one model with flips is reported beside the single models, as that
-model with test-time augmentation, and is not counted as an ensemble.
+Goals (reported as met or not, not a failure): the study's 0.80 for model_4; 0.940 from the single
+model chosen on validation (trained in under 15 minutes) and from it with test-time views, and 0.947
+from an ensemble, each judged on the mean over the committed seed runs, never on the best test score. An
+ensemble of one model with views is reported as that model with test-time augmentation.
 Times (timings/, not committed) are reported, never enforced: they vary from run to run.
 One epoch (`--one-epoch`): on a CPU without native bfloat16, CI's run trains
 each slow-to-train entry for one epoch (`.ci/one_epoch_overrides.py`); every
@@ -194,31 +193,42 @@ def _met(condition: bool) -> str:
     return "met" if condition else "NOT met"
 
 
-def accuracy_goals(params: dict, accuracy: dict[str, float], single_names: list[str], ensembles: list[str]) -> None:
-    """Report the accuracy goals of the best single model and ensemble."""
-    singles = {name: accuracy[name] for name in single_names if name in accuracy}
-    best = max(singles, key=singles.get)
-    timing = Path(f"timings/{best}.json")
+def accuracy_goals(params: dict, accuracy: dict[str, float], ensembles: list[str]) -> None:
+    """Report the accuracy goals for the models validation chose, never the best by test.
+
+    The single network is the exported one (`export.model`, by validation
+    accuracy); an ensemble of one member with views is that network with
+    test-time augmentation; the others are ensembles. A goal is met only if
+    the mean over the committed seed runs reaches it (docs/seed_spread.json);
+    this run's own score is printed beside it.
+    """
+    chosen = read("metrics/export.json")["model"]
+    timing = Path(f"timings/{chosen}.json")
     seconds = read(str(timing))["training_seconds"] if timing.is_file() else float("nan")
-    print(f"best single model: {best} at {singles[best]:.4f} after {seconds:.0f} s of training")
-    print(f"goal, a single model at {SINGLE_MODEL_GOAL}: {_met(singles[best] >= SINGLE_MODEL_GOAL)}")
+    print(f"single model chosen on validation: {chosen} at {accuracy.get(chosen, 0.0):.4f} after {seconds:.0f} s")
     # Reported, not enforced: this machine's speed drifts by 15 % or more between
     # runs, and a time limit is the benchmark's to measure, not CI's to assert.
     under = seconds < SINGLE_MODEL_TRAINING_GOAL_SECONDS
     print(f"goal, its training under {SINGLE_MODEL_TRAINING_GOAL_SECONDS} s on this machine: {_met(under)}")
-    # An ensemble of one model (with test-time views) is that single model with test-time augmentation.
+    means = seed_means()
     with_views = [name for name in ensembles if len(params["ensembles"][name]["members"]) == 1]
-    for name in with_views:
-        print(f"single model with test-time augmentation: {name} at {accuracy.get(name, 0.0):.4f}")
-    ensembles = [name for name in ensembles if name not in with_views]
-    if with_views:
-        reached = max(accuracy.get(name, 0.0) for name in with_views) >= SINGLE_MODEL_GOAL
-        print(f"goal, a single model at {SINGLE_MODEL_GOAL}, with test-time augmentation: {_met(reached)}")
-    if ensembles:
-        best_ensemble = max(ensembles, key=lambda name: accuracy.get(name, 0.0))
-        ensemble_accuracy = accuracy.get(best_ensemble, 0.0)
-        print(f"best ensemble: {best_ensemble} at {ensemble_accuracy:.4f}")
-        print(f"goal, an ensemble at {ENSEMBLE_GOAL}: {_met(ensemble_accuracy >= ENSEMBLE_GOAL)}")
+    goals = [(name, SINGLE_MODEL_GOAL) for name in (chosen, *with_views)]
+    goals += [(name, ENSEMBLE_GOAL) for name in ensembles if name not in with_views]
+    for name, goal in goals:
+        mean = means.get(name)
+        over_seeds = "no seed runs" if mean is None else f"seed mean {mean[0]:.4f} over {mean[1]} runs"
+        met = mean is not None and mean[0] >= goal
+        print(f"goal {goal} for {name}: {_met(met)} ({over_seeds}; this run {accuracy.get(name, 0.0):.4f})")
+
+
+def seed_means() -> dict[str, tuple[float, int]]:
+    """(mean test accuracy, runs) of each model of the committed bfloat16 seed runs, the precision committed."""
+    spread = read(SEED_SPREAD_FILES[0])
+    means = {}
+    for name in spread["models"]:
+        values = [run["results"][name]["test_accuracy"] for run in spread["runs"] if name in run["results"]]
+        means[name] = (statistics.mean(values), len(values))
+    return means
 
 
 def main(argv=None) -> int:
@@ -252,7 +262,7 @@ def main(argv=None) -> int:
     if arguments.one_epoch:
         print("slow-to-train entries trained one epoch: their goals are not reported")
     else:
-        accuracy_goals(params, accuracy, [*models, *students], ensembles)
+        accuracy_goals(params, accuracy, ensembles)
 
     from fashion.training.precision import REPRODUCIBILITY_KEYS, machine_description
 

@@ -16,6 +16,8 @@ ENSEMBLES_DIR = Path("ensembles")
 # Distilled students, apart from models/: ensemble reads models/, and a student learns from an ensemble.
 # The folder is in git (students/.gitkeep), so evaluate and export can depend on it with no student.
 STUDENTS_DIR = Path("students")
+# Backbone weights files fetched by pretrained@<name>, one per entry of pretrained_weights:.
+PRETRAINED_DIR = Path("pretrained")
 # Apart from models/ and metrics/train/, which ensemble and export read: a new baseline re-runs neither.
 BASELINES_DIR = Path("baselines")
 METRICS_DIR = Path("metrics")
@@ -53,6 +55,11 @@ EXPORT_METRICS_FILE = METRICS_DIR / "export.json"
 def model_file(model_name: str) -> Path:
     """Where the train stage saves the Keras model called `model_name`."""
     return MODELS_DIR / f"{model_name}.keras"
+
+
+def pretrained_file(name: str) -> Path:
+    """The weights file pretrained@<name> fetched (Keras's legacy HDF5 weights format)."""
+    return PRETRAINED_DIR / f"{name}.h5"
 
 
 def student_file(student_name: str) -> Path:

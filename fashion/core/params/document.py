@@ -26,12 +26,13 @@ from fashion.core.params.sections import (
     Export,
     LrFind,
     Normalize,
+    PretrainedWeights,
     Student,
 )
 
 ENTRY_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")  # matched whole (fullmatch): no trailing newline
 RESERVED_NAMES = (EXPORT_BEST,)  # export.model: best names the best model by validation accuracy
-ENTRY_SECTIONS = ("models", "lr_find_models", "baselines", "ensembles", "students")
+ENTRY_SECTIONS = ("models", "lr_find_models", "baselines", "ensembles", "students", "pretrained_weights")
 MODEL_SECTIONS = ("models", "lr_find_models")
 OPTIONAL = {"allowed": "a mapping of entries (write {} for none)"}
 
@@ -55,6 +56,9 @@ class Params(Section):
     students: dict[str, Student] = Field(
         {}, description="recipes distilled from a teacher ensemble", json_schema_extra=OPTIONAL
     )
+    pretrained_weights: dict[str, PretrainedWeights] = Field(
+        {}, description="weights files for backbones, one pretrained stage each", json_schema_extra=OPTIONAL
+    )
     distribute: Distribute = Field(description="how the train stages use devices and machines")
     evaluate: Evaluate = Field(description="the test report")
     export: Export = Field(description="the model exported for serving")
@@ -72,6 +76,9 @@ class Params(Section):
 
     def student(self, name: str) -> Student:
         return _named(self.students, name, "student", "under 'students'")
+
+    def pretrained(self, name: str) -> PretrainedWeights:
+        return _named(self.pretrained_weights, name, "weights file", "under 'pretrained_weights'")
 
     @model_validator(mode="before")
     @classmethod
@@ -109,11 +116,17 @@ class Params(Section):
 
     @model_validator(mode="after")
     def _between_sections(self) -> "Params":
-        for section in ("baselines", "ensembles", "students"):
+        for section in ("baselines", "ensembles", "students", "pretrained_weights"):
             for name, entry in getattr(self, section).items():
                 entry.named(section, name)
         if not self.trained_models:
             raise PipelineError("params.yaml: 'models' is empty; add at least one model entry.")
+        for model in self.trained_models.values():
+            pretrained = getattr(model, "pretrained", None)  # an architecture that starts from a weights file
+            if pretrained is not None and pretrained not in self.pretrained_weights:
+                known = ", ".join(self.pretrained_weights) or "none"
+                raise invalid_value(f"{model.where}.pretrained", f"an entry of pretrained_weights: ({known}), or "
+                                    "left out", pretrained)  # fmt: skip
         for ensemble in self.ensembles.values():
             self._check_ensemble(ensemble)
         for student in self.students.values():

@@ -105,6 +105,39 @@ class Ensemble(Entry):
         return members
 
 
+MD5 = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", json_schema_extra={"allowed": "32 lowercase hex digits"})]
+
+
+class PretrainedWeights(Entry):
+    """A weights file for a backbone (e.g. Keras Applications' ImageNet weights), fetched by pretrained@<name>.
+
+    Pinned by its SHA-256, or by the MD5 Keras itself publishes for its files
+    (exactly one): the stage refuses any other content and prints the SHA-256 of what it kept.
+    """
+
+    url: str = Field(description="where the file is: https://, http:// or file://, no query or fragment",
+                     json_schema_extra={"pattern": "^(https?|file)://[^?#]*$"})  # fmt: skip
+    sha256: SHA256 | None = Field(None, description="SHA-256 of the file's bytes")
+    md5: MD5 | None = Field(None, description="MD5 of the file's bytes, as Keras publishes for its weights (use "
+                            "sha256 where known)")  # fmt: skip
+    maximum_megabytes: int = Field(100, ge=1, le=2048, description="the most the file may take; a larger one is "
+                                   "refused before it is written")  # fmt: skip
+    timeout_seconds: float = Field(60, ge=0.1, le=3600, description="seconds the download may stall")
+
+    @field_validator("url")
+    @classmethod
+    def _plain_url(cls, url: str) -> str:
+        if not url.startswith(MIRROR_SCHEMES) or "?" in url or "#" in url:
+            raise ValueError(f"a URL starting with {', '.join(MIRROR_SCHEMES)}, with no query (?) or fragment (#)")
+        return url
+
+    @model_validator(mode="after")
+    def _one_pin(self) -> "PretrainedWeights":
+        if (self.sha256 is None) == (self.md5 is None):
+            raise RuleError("sha256", "given, or md5 instead (exactly one pins the file)", self.sha256)
+        return self
+
+
 class Student(Entry):
     """A `models:` entry's recipe trained on an ensemble's probabilities (distillation)."""
 
