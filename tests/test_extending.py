@@ -26,7 +26,7 @@ def test_a_new_architecture_is_one_module_and_its_params_entry(processed_project
     monkeypatch.setattr(architectures, "__path__", [*architectures.__path__, str(folder)])
     monkeypatch.delitem(sys.modules, "fashion.core.architectures.wide", raising=False)
     monkeypatch.setattr(architectures, "ENTRY_CLASSES", architectures.discover())
-    assert list(architectures.ENTRY_CLASSES) == ["dense", "convolutional", "wide"]
+    assert list(architectures.ENTRY_CLASSES) == ["dense", "convolutional", "transfer", "wide"]
     # 2. An entry in params.yaml.
     settings = yaml.safe_load(paths.PARAMS_FILE.read_text())
     settings["models"]["wide_1"] = {"architecture": "wide", "width": 8, "optimizer": "adam", "learning_rate": 0.01,
@@ -52,7 +52,7 @@ def test_every_architecture_builds_its_entries_and_nothing_outside_its_module_na
     """Each architecture's module holds its keys and builder; the tools ask the entry, never match its name."""
     from fashion.core import architectures
 
-    assert list(architectures.ENTRY_CLASSES) == ["dense", "convolutional"]
+    assert list(architectures.ENTRY_CLASSES) == ["dense", "convolutional", "transfer"]
     for entry_class in architectures.ENTRY_CLASSES.values():
         assert entry_class.build is not params.ModelEntry.build
         assert entry_class.description is not params.ModelEntry.description
