@@ -47,9 +47,11 @@ def copy_pipeline(destination: Path) -> None:
     for name in ("stages", "fashion"):
         shutil.copytree(REPOSITORY_ROOT / name, destination / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPOSITORY_ROOT / "dvc.yaml", destination / "dvc.yaml")
-    # The students' folder is in git (empty but for its keeper) so that evaluate and export can depend on it.
-    (destination / "students").mkdir()
-    shutil.copy(REPOSITORY_ROOT / "students" / ".gitkeep", destination / "students" / ".gitkeep")
+    # The students' and pretrained weights' folders are in git (empty but for their keepers) so that
+    # the stages after them can depend on them.
+    for folder in ("students", "pretrained"):
+        (destination / folder).mkdir()
+        shutil.copy(REPOSITORY_ROOT / folder / ".gitkeep", destination / folder / ".gitkeep")
     for name in (".gitignore", ".gitattributes"):
         shutil.copy(REPOSITORY_ROOT / name, destination / name)
     (destination / ".dvc" / "plots").mkdir(parents=True, exist_ok=True)

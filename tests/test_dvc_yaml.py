@@ -109,6 +109,7 @@ def test_declared_params_are_exactly_the_validated_ones():
     scored = every_model | {"baselines", "ensembles", "students"}
     assert set(stage_definition("evaluate")["params"]) == scored | fields("evaluate") | {"export.model"}
     assert stage_definition("baseline")["params"] == ["baselines.${key}"]
+    assert stage_definition("pretrained")["params"] == ["pretrained_weights.${key}"]
 
 
 def out_paths(stage: str) -> set[str]:
@@ -147,6 +148,9 @@ def test_outputs_match_the_paths_module():
         paths.live_dir(key).as_posix(),
     }
     assert out_paths("ensemble") == {paths.ENSEMBLES_DIR.as_posix(), paths.ENSEMBLE_METRICS_DIR.as_posix()}
+    assert out_paths("pretrained") == {paths.pretrained_file(key).as_posix()}
+    for training in ("train", "train_lr_find", "distill"):  # any entry may start from a fetched backbone
+        assert paths.PRETRAINED_DIR.as_posix() in stage_definition(training)["deps"]
     assert out_paths("export") == {
         paths.SAVED_MODEL_DIR.as_posix(),
         paths.TFLITE_FILE.as_posix(),

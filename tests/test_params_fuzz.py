@@ -36,7 +36,7 @@ OPTIONAL_MODEL_KEYS = {name for name, _, _, required in model_entry_keys() if no
 PARAMS = yaml.safe_load((REPOSITORY_ROOT / "params.yaml").read_text())
 MODEL_NAMES = [name for section in MODEL_SECTIONS for name in PARAMS[section]]
 # Sections that may be absent.
-OPTIONAL_SECTIONS = {"ensembles", "lr_find_models", "baselines", "students"}
+OPTIONAL_SECTIONS = {"ensembles", "lr_find_models", "baselines", "students", "pretrained_weights"}
 OUTPUT_DIRECTORIES = ("data", "models", "metrics", "plots", "ensembles", "baselines")
 
 junk = st.one_of(st.none(), st.booleans(), st.text(max_size=12), st.lists(st.integers(), max_size=2), st.just({}))

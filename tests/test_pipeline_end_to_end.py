@@ -114,11 +114,13 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     every_scored = [*params["models"], *params["lr_find_models"], *params["baselines"], *params["ensembles"]]
     for name in every_scored:
         summary = json.loads((repository / f"metrics/summary/{name}.json").read_text())
-        assert list(summary) == ["validation_accuracy", "test_accuracy", "test_macro_f1"]
+        choice = ["chosen"] if name in params["ensembles"] else []  # what validation chose, for an ensemble
+        assert list(summary) == ["validation_accuracy", "test_accuracy", "test_macro_f1", *choice]
 
-    # `dvc metrics show`: one row per model (file), the same three columns; the detailed files are there to read.
+    # `dvc metrics show`: one row per model (file), the same three columns (and an ensemble's choice); the detailed
+    # files are there to read.
     metrics = run(["dvc", "metrics", "show"], repository).splitlines()
-    assert sorted(metrics[0].split()) == ["Path", "test_accuracy", "test_macro_f1", "validation_accuracy"]
+    assert sorted(metrics[0].split()) == ["Path", "chosen", "test_accuracy", "test_macro_f1", "validation_accuracy"]
     assert sorted(line.split()[0] for line in metrics[1:]) == sorted(
         f"metrics/summary/{name}.json" for name in every_scored
     )
