@@ -93,7 +93,8 @@ def test_repro_metrics_plots_incremental_reruns_and_a_killed_stage(repository):
     for name in params["ensembles"]:
         assert 0.0 <= json.loads((repository / f"metrics/test/{name}.json").read_text())["test_accuracy"] <= 1.0
         record = json.loads((repository / f"metrics/ensemble/{name}.json").read_text())
-        chosen_members = {candidate.split(" (")[0] for candidate in record["chosen"]}
+        chosen_members = set(record["member_shares"])
+        assert abs(sum(record["member_shares"].values()) - 1) < 1e-9
         assert record["members"] == len(chosen_members) and chosen_members <= set(params["ensembles"][name]["members"])
         assert (repository / f"ensembles/{name}.keras").exists()
     swept = [name for name, entry in params["models"].items() if entry["learning_rate"] == "sweep"]

@@ -74,9 +74,13 @@ def assemble_ensemble(
                               params.name, [weight for _, _, weight in chosen])  # fmt: skip
     probabilities = ensemble.predict(images, batch_size=INFERENCE_BATCH_SIZE, verbose=0)
     votes = sum(weight for _, _, weight in chosen)
+    member_shares = dict.fromkeys(sorted({params.members[index] for index, _, _ in chosen}), 0.0)
+    for index, _, weight in chosen:
+        member_shares[params.members[index]] += weight / votes
     return ensemble, {
         **validation_scores(labels, probabilities),
         "chosen": {candidate_name(params.members[index], views): weight / votes for index, views, weight in chosen},
+        "member_shares": member_shares,  # each member's share of the vote, over all of its views
         "members": len({index for index, _, _ in chosen}),
         "views": sum(views.count for _, views, _ in chosen),
         "parameters": sum(members[index].count_params() for index in {index for index, _, _ in chosen}),

@@ -3,6 +3,7 @@
 import contextlib
 import io
 import math
+import time
 
 from tqdm.keras import TqdmCallback
 
@@ -35,6 +36,25 @@ class StopOnDivergence(keras.callbacks.TerminateOnNaN):
     def on_batch_end(self, batch, logs=None):
         with contextlib.redirect_stdout(io.StringIO()):
             super().on_batch_end(batch, logs)
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Seconds from the start of training to the end of each epoch, its validation pass included.
+
+    What a curve of validation accuracy against training minutes needs
+    (bench/recipe_minutes.py); the stage itself records only the total.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.started = time.perf_counter()
+        self.epoch_end_seconds: list[float] = []
+
+    def on_train_begin(self, logs=None):
+        self.started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epoch_end_seconds.append(time.perf_counter() - self.started)
 
 
 def keep_best_epoch(patience: int, restore: bool, epochs: int) -> keras.callbacks.EarlyStopping:

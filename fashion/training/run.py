@@ -25,7 +25,7 @@ from fashion.data.split import rejoin_splits
 from fashion.models.cost import forward_flops
 from fashion.models.saving import save_model
 from fashion.training.distribute import make_strategy, resolve_strategy_name, steps_per_execution, unused_gpu_note
-from fashion.training.fit import fit, keep_best_epoch, kept_epoch
+from fashion.training.fit import EpochClock, fit, keep_best_epoch, kept_epoch
 from fashion.training.history import write_history
 from fashion.training.live import live_callback, open_live_log, summarize_kept_epoch
 from fashion.training.moving_average import LastEpochWeights, keep_better_weights
@@ -53,6 +53,7 @@ class TrainingResult:
     # With a moving average of the weights: which weights the model holds, and both validation scores.
     weights_choice: dict = field(default_factory=dict)
     refit: bool = False  # trained on the validation images too: its validation scores are unavailable
+    epoch_end_seconds: tuple[float, ...] = ()  # seconds from the start of training to each epoch's end
 
     def kept_validation_score(self, metric: str) -> float | None:
         """The saved weights' validation `metric` (accuracy or loss); None for a refit, which has none."""
@@ -177,7 +178,7 @@ def train_model(
     # The trained weights the moving average is compared with: the best epoch's, or else the last epoch's.
     last = LastEpochWeights() if averaging and not params.restore_best_epoch else None
     fit_strategy = strategy if strategy_name == "multi_worker" else None
-    history, kept, training_seconds = fit_logged(
+    history, kept, training_seconds, epoch_end_seconds = fit_logged(
         model, params, training_data, validation_data, best, last, live_directory, fit_strategy
     )
     weights_choice = {}
@@ -189,6 +190,7 @@ def train_model(
     return TrainingResult(
         model, history, kept, len(history["loss"]), keeps_best, learning_rate, precision,
         strategy.num_replicas_in_sync, training_seconds, sweep_rows, weights_choice, params.refit,
+        tuple(epoch_end_seconds),
     )  # fmt: skip
 
 
@@ -241,16 +243,17 @@ def fit_logged(
     last: LastEpochWeights | None,
     live_directory: Path,
     strategy: tf.distribute.Strategy | None,
-) -> tuple[dict[str, list[float]], int, float]:
+) -> tuple[dict[str, list[float]], int, float, list[float]]:
     """Fit for `params.epochs`, each epoch logged to dvclive: (history, the epoch whose weights the model holds,
-    seconds taken).
+    seconds taken, seconds from the start to each epoch's end).
 
     `best` (None unless early stopping or best-epoch restoring is on) picks the
     kept epoch; without it, the kept epoch is the last. `last`, where given,
     keeps the last epoch's weights for the moving average's comparison. A failed
     or interrupted run removes the log, so nothing there looks like a result.
     """
-    callbacks = tuple(callback for callback in (best, last) if callback is not None)
+    clock = EpochClock()
+    callbacks = tuple(callback for callback in (best, last, clock) if callback is not None)
     started = time.perf_counter()
     try:
         with open_live_log(live_directory) as live:
@@ -263,7 +266,7 @@ def fit_logged(
     except BaseException:
         shutil.rmtree(live_directory, ignore_errors=True)
         raise
-    return history, kept, time.perf_counter() - started
+    return history, kept, time.perf_counter() - started, clock.epoch_end_seconds
 
 
 def take_part_in_saving(model: keras.Model) -> None:

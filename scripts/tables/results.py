@@ -46,8 +46,8 @@ def views_asked(entry) -> str:
 
 
 def chosen_members(scored: dict) -> list[str]:
-    """The members an ensemble's metrics file says it kept (a candidate is `member (views)`)."""
-    return sorted({candidate.split(" (")[0] for candidate in scored["chosen"]})
+    """The members an ensemble's metrics file says it kept."""
+    return sorted(scored["member_shares"])
 
 
 def describe_ensemble(entry, scored: dict) -> str:

@@ -46,6 +46,11 @@ class TransferEntry(ModelEntry):
         start = f"from {self.pretrained}" if self.pretrained else "random initial weights"
         return f"{self.backbone} at {self.input_size}x{self.input_size}, {start}"
 
+    @property
+    def weights_file_entry(self) -> str | None:
+        """Its `pretrained` key: the backbone starts from that entry's file."""
+        return self.pretrained
+
     def build(self, precision: str):
         """The backbone and its head in the resolved `precision`, the backbone's weights loaded if `pretrained`."""
         from fashion.core.tensorflow_setup import keras

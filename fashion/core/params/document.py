@@ -122,7 +122,7 @@ class Params(Section):
         if not self.trained_models:
             raise PipelineError("params.yaml: 'models' is empty; add at least one model entry.")
         for model in self.trained_models.values():
-            pretrained = getattr(model, "pretrained", None)  # an architecture that starts from a weights file
+            pretrained = model.weights_file_entry
             if pretrained is not None and pretrained not in self.pretrained_weights:
                 known = ", ".join(self.pretrained_weights) or "none"
                 raise invalid_value(f"{model.where}.pretrained", f"an entry of pretrained_weights: ({known}), or "

@@ -110,6 +110,11 @@ class ModelEntry(Entry):
         """The network in a few words, for the README's tables (each architecture says its own)."""
         return self.architecture
 
+    @property
+    def weights_file_entry(self) -> str | None:
+        """The entry of `pretrained_weights:` whose file the network starts from; None for random initial weights."""
+        return None
+
     def build(self, precision: str):
         """The uncompiled Keras network, named after the entry: (28, 28) images in [0, 1] in, 10 softmax
         probabilities out, in the resolved `precision` (`fashion.training.precision`)."""
