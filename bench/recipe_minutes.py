@@ -21,6 +21,7 @@ today's training minutes; it needs `dvc repro -s normalize` first.
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,13 +107,15 @@ def draw(section: dict, target: Path) -> None:
 
     figure, axes = plt.subplots(1, len(section), figsize=(6 * len(section), 4.2), squeeze=False)
     for axis, (precision, run) in zip(axes[0], sorted(section.items()), strict=True):
-        for key, label in (("today", f"today's {run['model']}"), ("candidate", "candidate")):
+        candidate_label = textwrap.fill("candidate: " + ", ".join(run["changes"]), width=45)
+        for key, label in (("today", f"today's {run['model']}"), ("candidate", candidate_label)):
             curve = run[key]["curve"]
             axis.plot([point[1] for point in curve], [point[2] for point in curve], marker="o", label=label)
         axis.axhline(run["today"]["validation_accuracy"], color="grey", linestyle="--", linewidth=0.8)
         axis.set_ylim(max(0.85, min(point[2] for point in run["today"]["curve"])), None)
         axis.set(xlabel="training minutes", ylabel="validation accuracy",
-                 title=f"{precision}, {run['machine']['cpu']}: {run['minutes_ratio']:.2f}x the minutes")  # fmt: skip
+                 title=f"{precision}, {run['machine']['cpu']}:\n{run['minutes_ratio']:.2f}x the minutes, "
+                       + ("at" if run["reaches_today_accuracy"] else "short of") + " today's accuracy")  # fmt: skip
         axis.legend(loc="lower right", fontsize=8)
         axis.grid(alpha=0.3)
     figure.tight_layout()

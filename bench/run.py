@@ -10,7 +10,8 @@ Measured in one run, on this machine:
   g. bfloat16 against float32 training throughput, natively and with oneDNN
      capped to CPUs without native bfloat16, and what `precision: auto` picks.
 `python bench/run.py --only precision` runs g alone (a few minutes) and updates
-its part of bench/results.json.
+its part of bench/results.json. The comparison of today's recipe with a cheaper
+one (`bench/recipe_minutes.py`, run on its own) is kept, and has its row in the table.
 It writes bench/results.json and bench/results.png and prints a table. It runs
 the real pipeline in this repository, so afterwards dvc.lock, metrics and plots
 are those of this run. It is not a test and asserts nothing.
