@@ -30,27 +30,11 @@ sys.path.insert(0, str(ROOT))
 from fashion.core import paths  # noqa: E402
 from fashion.core.atomic import atomic_path, write_json  # noqa: E402
 from fashion.core.errors import PipelineError  # noqa: E402
-from fashion.core.params import read_yaml, validate_params  # noqa: E402
-from research.entry_settings import set_key, setting_of  # noqa: E402
+from research.entry_settings import changed_entry, setting_of  # noqa: E402
 
 RESULTS_FILE = ROOT / "bench" / "results.json"
 FIGURE_FILE = ROOT / "bench" / "recipe_minutes.png"
 SECTION = "recipe_minutes"
-
-
-def entry_with(model: str, changes: list[tuple[list[str], object]]):
-    """The validated entry `model` of params.yaml with `changes` applied; PipelineError if the schema refuses it."""
-    raw = read_yaml(paths.PARAMS_FILE)
-    entry = raw.get("models", {}).get(model)
-    if not isinstance(entry, dict):
-        raise PipelineError(f"params.yaml: no entry {model!r} in models:; name one of its keys.")
-    for keys, value in changes:
-        set_key(entry, keys, value)
-    settings = validate_params(raw)
-    params = settings.model(model)
-    if params.refit or params.learning_rate_source != "params":
-        raise PipelineError(f"{model}: both recipes must train with validation at a fixed learning rate.")
-    return params, settings.distribute.strategy
 
 
 def train_curve(params, strategy: str, training, validation) -> dict:
@@ -79,8 +63,8 @@ def compare(model: str, changes: list[tuple[list[str], object]], settings_text: 
     from fashion.data.arrays import load_split
     from fashion.training.precision import machine_description
 
-    today, strategy = entry_with(model, [])
-    candidate, _ = entry_with(model, changes)
+    today, strategy = changed_entry(model, [])
+    candidate, _ = changed_entry(model, changes)
     training = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
     baseline = train_curve(today, strategy, training, validation)

@@ -27,3 +27,30 @@ def set_key(entry: dict, keys: list[str], value) -> None:
         entry.pop(keys[-1], None)
     else:
         entry[keys[-1]] = value
+
+
+def changed_entry(model: str, changes: list[tuple[list[str], object]]):
+    """(the validated `models:` entry `model` of ./params.yaml with `changes` applied, the distribution strategy).
+
+    The whole file is validated again, so a change is checked as params.yaml
+    is. The entry must train with validation at a fixed learning rate (no
+    refit, no sweep), as a comparison on validation needs. PipelineError otherwise.
+    """
+    from fashion.core import paths
+    from fashion.core.errors import PipelineError
+    from fashion.core.params import read_yaml, validate_params
+
+    raw = read_yaml(paths.PARAMS_FILE)
+    entry = raw.get("models", {}).get(model)
+    if not isinstance(entry, dict):
+        raise PipelineError(f"params.yaml: no entry {model!r} in models:; name one of its keys.")
+    for keys, value in changes:
+        set_key(entry, keys, value)
+    settings = validate_params(raw)
+    params = settings.model(model)
+    if params.refit or params.learning_rate_source != "params":
+        raise PipelineError(
+            f"{model} must train with validation at a fixed learning rate (no refit, no sweep); "
+            "pick another entry, or --set refit=false or learning_rate=<number>."
+        )
+    return params, settings.distribute.strategy

@@ -42,29 +42,16 @@ sys.path.insert(0, str(ROOT))
 
 from fashion.core import paths  # noqa: E402
 from fashion.core.errors import PipelineError  # noqa: E402
-from fashion.core.params import read_yaml, validate_params  # noqa: E402
 from fashion.data.arrays import load_split  # noqa: E402
 from fashion.data.split import stratified_split  # noqa: E402
-from research.entry_settings import set_key, setting_of  # noqa: E402
+from research.entry_settings import changed_entry, setting_of  # noqa: E402
 
 
 def screen(arguments, changes: list[tuple[list[str], object]]) -> dict:
     """Train the entry, changed as asked, on its share of the images; the report. PipelineError if it cannot."""
-    raw = read_yaml(paths.PARAMS_FILE)
-    entry = raw.get("models", {}).get(arguments.model)
-    if not isinstance(entry, dict):
-        raise PipelineError(f"params.yaml: no entry {arguments.model!r} in models:; name one of its keys.")
-    for keys, value in changes:
-        set_key(entry, keys, value)
     if arguments.epochs is not None:
-        entry["epochs"] = arguments.epochs
-    settings = validate_params(raw)  # the changed entry against the schema and the rules between keys
-    params, strategy = settings.model(arguments.model), settings.distribute.strategy
-    if params.refit or params.learning_rate_source != "params":
-        raise PipelineError(
-            f"{arguments.model} must train with validation at a fixed learning rate (no refit, no sweep); "
-            "pick another entry, or --set refit=false or learning_rate=<number>."
-        )
+        changes = [*changes, (["epochs"], arguments.epochs)]
+    params, strategy = changed_entry(arguments.model, changes)
     images, labels = load_split(paths.PROCESSED_DIR, "train")
     validation = load_split(paths.PROCESSED_DIR, "validation")
     kept = np.arange(len(labels))
