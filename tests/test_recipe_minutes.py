@@ -58,3 +58,16 @@ def test_a_candidate_the_schema_refuses_stops_in_one_line_and_writes_nothing(pro
     assert completed.returncode == 1
     assert len(completed.stderr.strip().splitlines()) == 1 and "epochs" in completed.stderr
     assert not (processed_project / "results.json").exists()
+
+
+def test_a_candidate_in_another_precision_is_refused_before_anything_trains(processed_project):
+    for split_file in ("train_images.npy", "validation_images.npy"):
+        (paths.PROCESSED_DIR / split_file).unlink()  # training would fail on a missing file, not this check
+    completed = run_script(
+        "--model", "cnn_fast", "--set", "precision=mixed_bfloat16", "--results", "results.json",
+    )  # fmt: skip
+    assert completed.returncode == 1
+    assert completed.stderr.strip().splitlines() == [
+        "recipe_minutes: a ratio of minutes compares one precision; drop precision from --set."
+    ]
+    assert not (processed_project / "results.json").exists()
