@@ -8,6 +8,7 @@ about the best choice, and the real stage runs with the test split deleted.
 import copy
 import json
 import shutil
+import warnings
 
 import numpy as np
 import pytest
@@ -57,6 +58,21 @@ def test_greedy_selection_adds_with_replacement_and_keeps_the_best_round():
     assert all(selection.rounds[index]["validation_accuracy"] < best for index in range(kept - 1))
     average = sum(weight * {"strong": strong, "helper": helper}[name] for name, weight in selection.weights.items())
     assert validation_scores(labels, average / kept)["validation_accuracy"] == best
+
+
+def test_float32_probabilities_averaged_in_float64_score_without_a_warning_and_as_their_normalized_rows():
+    generator = np.random.default_rng(0)
+    logits = generator.normal(size=(200, 10)).astype(np.float32)
+    softmax = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)  # float32 rows: sums off by ~1e-7
+    averaged = np.mean([softmax, softmax[:, ::-1]], axis=0, dtype=np.float64)  # as the ensemble stage averages
+    assert not np.allclose(averaged.sum(axis=1), 1.0, rtol=np.sqrt(np.finfo(np.float64).eps), atol=0)
+    labels = generator.integers(0, 10, size=200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scikit-learn's "do not sum to one" would fail here
+        scores = validation_scores(labels, averaged)
+    normalized = averaged / averaged.sum(axis=1, keepdims=True)
+    expected = -np.mean(np.log(normalized[np.arange(200), labels]))
+    assert scores["validation_loss"] == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.parametrize(

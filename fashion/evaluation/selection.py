@@ -13,7 +13,13 @@ from fashion.core.dataset import NUMBER_OF_CLASSES
 
 
 def validation_scores(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, float]:
-    """Accuracy and log loss of `probabilities` (one row per image) against `labels`."""
+    """Accuracy and log loss of `probabilities` (one row per image) against `labels`.
+
+    Each row is divided by its sum first: the networks' float32 softmax rows,
+    averaged in float64, sum to one only to float32's precision, and
+    scikit-learn checks a float64 row to float64's (and warns otherwise).
+    """
+    probabilities = probabilities / probabilities.sum(axis=1, keepdims=True)
     return {
         "validation_accuracy": float(metrics.accuracy_score(labels, probabilities.argmax(axis=1))),
         "validation_loss": float(metrics.log_loss(labels, probabilities, labels=list(range(NUMBER_OF_CLASSES)))),
